@@ -1,1 +1,87 @@
-fn main() {}
+//! The `upyc` binary: the only place with process exit codes and terminal output.
+//!
+//! Invoked through a link named `mpy-cross`, it behaves as mpy-cross: the same argv, without
+//! a subcommand, so `MICROPY_MPYCROSS=.../mpy-cross` works in MicroPython's own tools.
+
+mod compile;
+mod diagnostics;
+mod mpycross;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "upyc",
+    version,
+    about = "A Rust toolchain for MicroPython",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Compile a .py file to .mpy v6.3, byte-identical to mpy-cross 1.29 (same arguments).
+    #[command(disable_help_flag = true, disable_version_flag = true)]
+    Compile {
+        /// mpy-cross's arguments: [-o OUT] [-s NAME] [-O[N]] [-msmall-int-bits=N]
+        /// [-march=ARCH] [-X OPT] [--diagnostics=rich] [--] INPUT
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
+    /// Print the contents of a .mpy file as `mpy-tool.py -d` does.
+    Disasm {
+        /// The .mpy file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().collect();
+    let prog = argv.first().cloned().unwrap_or_else(|| "upyc".into());
+    let invoked_as = Path::new(&prog)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if invoked_as == "mpy-cross" {
+        return compile::run_mpy_cross(&prog, &argv[1..], false);
+    }
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Compile { args } => {
+            if args.iter().any(|a| a == "--help" || a == "-h") {
+                print!("{}", mpycross::usage("upyc compile"));
+                return ExitCode::SUCCESS;
+            }
+            compile::run_mpy_cross("upyc compile", &args, true)
+        }
+        Command::Disasm { file } => disasm(&file),
+    }
+}
+
+fn disasm(file: &Path) -> ExitCode {
+    let data = match std::fs::read(file) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("upyc disasm: can't read {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut text = String::new();
+    match upyc_bytecode::disasm::disassemble_file(&file.to_string_lossy(), &data, &mut text) {
+        Ok(()) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            print!("{text}");
+            eprintln!("upyc disasm: {}: {e}", file.display());
+            ExitCode::FAILURE
+        }
+    }
+}
