@@ -42,8 +42,28 @@ pub fn run_mpy_cross(prog: &str, args: &[String], _ours: bool) -> ExitCode {
     }
 }
 
+/// The errno behind an I/O error, looking through wrappers (tempfile adds the path).
 fn os_error(e: &std::io::Error) -> i32 {
-    e.raw_os_error().unwrap_or(5)
+    if let Some(n) = e.raw_os_error() {
+        return n;
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(n) = s
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.raw_os_error())
+        {
+            return n;
+        }
+        source = s.source();
+    }
+    match e.kind() {
+        std::io::ErrorKind::NotFound => 2,          // ENOENT
+        std::io::ErrorKind::PermissionDenied => 13, // EACCES
+        std::io::ErrorKind::IsADirectory => 21,     // EISDIR
+        std::io::ErrorKind::NotADirectory => 20,    // ENOTDIR
+        _ => 5,                                     // EIO
+    }
 }
 
 /// Compiles and writes; on failure returns the text for stderr.
