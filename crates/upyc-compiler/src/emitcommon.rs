@@ -1,0 +1,206 @@
+//! State shared by all scopes of one compilation (MicroPython `py/emitcommon.c` and the
+//! `mp_emit_common_*` helpers of `py/compile.c`): the module's qstr table, its constant-object
+//! table and the child counter of the scope being emitted.
+//!
+//! The qstr table is in order of first use, across every pass of every scope, starting with
+//! the source file name (index 0): that is the order mpy-cross writes it. The constant table
+//! is in order of first use too, deduplicated with MicroPython's `strictly_equal`.
+//!
+//! Where we differ: MicroPython stores heap objects and compares pointers first; we store
+//! [`ConstObj`] values and compare an optional identity (the address of the parse node a
+//! constant came from), which gives the same answers, including for NaN, which equals itself
+//! only when it is the very same object.
+
+use std::collections::HashMap;
+
+use num_bigint::BigInt;
+use upyc_syntax::qstr::Qstr;
+use upyc_syntax::tree::ConstValue;
+
+use crate::scope::ScopeId;
+
+/// A constant object as the compiler and the `.mpy` writer see it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstObj {
+    None,
+    False,
+    True,
+    Ellipsis,
+    /// Any int (small or not): both have type `int` and print the same way.
+    Int(BigInt),
+    Float(f64),
+    /// Real and imaginary parts.
+    Complex(f64, f64),
+    Str(Vec<u8>),
+    Bytes(Vec<u8>),
+    Tuple(Vec<ConstObj>),
+}
+
+impl ConstObj {
+    /// The object a tree constant stands for.
+    pub fn from_value(v: &ConstValue) -> ConstObj {
+        match v {
+            ConstValue::Int(i) => ConstObj::Int(i.clone()),
+            ConstValue::Float(f) => ConstObj::Float(*f),
+            ConstValue::Complex(re, im) => ConstObj::Complex(*re, *im),
+            ConstValue::Str(s) => ConstObj::Str(s.clone()),
+            ConstValue::Bytes(b) => ConstObj::Bytes(b.clone()),
+            ConstValue::None => ConstObj::None,
+            ConstValue::True => ConstObj::True,
+            ConstValue::False => ConstObj::False,
+            ConstValue::Ellipsis => ConstObj::Ellipsis,
+            ConstValue::Tuple(items) => {
+                ConstObj::Tuple(items.iter().map(Self::from_value).collect())
+            }
+        }
+    }
+
+    /// Python truth value (`mp_obj_is_true`).
+    pub fn is_true(&self) -> bool {
+        match self {
+            ConstObj::None | ConstObj::False => false,
+            ConstObj::True | ConstObj::Ellipsis => true,
+            ConstObj::Int(i) => i.sign() != num_bigint::Sign::NoSign,
+            ConstObj::Float(f) => *f != 0.0,
+            ConstObj::Complex(re, im) => *re != 0.0 || *im != 0.0,
+            ConstObj::Str(s) | ConstObj::Bytes(s) => !s.is_empty(),
+            ConstObj::Tuple(t) => !t.is_empty(),
+        }
+    }
+
+    /// `strictly_equal` of `py/emitcommon.c`: equal values of the same type; `0.0` and
+    /// `-0.0` differ; `True` differs from `1`.
+    pub fn strictly_equal(&self, other: &ConstObj) -> bool {
+        match (self, other) {
+            (ConstObj::None, ConstObj::None)
+            | (ConstObj::False, ConstObj::False)
+            | (ConstObj::True, ConstObj::True)
+            | (ConstObj::Ellipsis, ConstObj::Ellipsis) => true,
+            (ConstObj::Int(a), ConstObj::Int(b)) => a == b,
+            (ConstObj::Float(a), ConstObj::Float(b)) => {
+                (a == b && (*a != 0.0 || a.is_sign_negative() == b.is_sign_negative()))
+                    || (is_static_nan(*a) && is_static_nan(*b))
+            }
+            (ConstObj::Complex(ar, ai), ConstObj::Complex(br, bi)) => ar == br && ai == bi,
+            (ConstObj::Str(a), ConstObj::Str(b)) | (ConstObj::Bytes(a), ConstObj::Bytes(b)) => {
+                a == b
+            }
+            (ConstObj::Tuple(a), ConstObj::Tuple(b)) => {
+                a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.strictly_equal(y))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Bits of `math.nan`, C's `NAN`.
+const STATIC_NAN_BITS: u64 = 0x7ff8_0000_0000_0000;
+
+/// Whether `f` is (as far as we can tell) MicroPython's one static `math.nan` object, which
+/// the parser substitutes for every `math.nan`: NaN is unequal to itself, so only being the
+/// same object makes two NaN constants one. A NaN made by folding arithmetic (`inf - inf`)
+/// is a new object each time, and on x86 it has the sign bit set, so the bits tell them
+/// apart (a folded operation on `math.nan` itself is the exception we cannot see).
+fn is_static_nan(f: f64) -> bool {
+    f.to_bits() == STATIC_NAN_BITS
+}
+
+/// Identity of a constant object: the same identity means the same object.
+pub type ConstId = Option<usize>;
+
+/// `mp_emit_common_t`.
+#[derive(Debug)]
+pub struct EmitCommon {
+    qstr_index: HashMap<Qstr, usize>,
+    /// The module's qstr table, in order of first use.
+    pub qstrs: Vec<Qstr>,
+    /// The module's constant table, in order of first use.
+    pub consts: Vec<(ConstId, ConstObj)>,
+    /// Children allocated so far in the current pass of the current scope.
+    pub children: Vec<ScopeId>,
+}
+
+impl EmitCommon {
+    /// `mp_emit_common_init`: the source file is always qstr 0.
+    pub fn new(source_file: Qstr) -> Self {
+        let mut common = EmitCommon {
+            qstr_index: HashMap::new(),
+            qstrs: Vec::new(),
+            consts: Vec::new(),
+            children: Vec::new(),
+        };
+        common.use_qstr(source_file);
+        common
+    }
+
+    /// `mp_emit_common_start_pass`: restarts child numbering.
+    pub fn start_pass(&mut self) {
+        self.children.clear();
+    }
+
+    /// `mp_emit_common_use_qstr`: the index of `q` in the qstr table, adding it if new.
+    pub fn use_qstr(&mut self, q: Qstr) -> usize {
+        if let Some(&i) = self.qstr_index.get(&q) {
+            return i;
+        }
+        let i = self.qstrs.len();
+        self.qstrs.push(q);
+        self.qstr_index.insert(q, i);
+        i
+    }
+
+    /// `mp_emit_common_use_const_obj`: the index of `obj` in the constant table, adding it if
+    /// no strictly equal object is there yet.
+    pub fn use_const_obj(&mut self, id: ConstId, obj: &ConstObj) -> usize {
+        for (i, (eid, e)) in self.consts.iter().enumerate() {
+            if (id.is_some() && *eid == id) || e.strictly_equal(obj) {
+                return i;
+            }
+        }
+        self.consts.push((id, obj.clone()));
+        self.consts.len() - 1
+    }
+
+    /// `mp_emit_common_alloc_const_child`: the child index of the function made from `scope`.
+    pub fn alloc_const_child(&mut self, scope: ScopeId) -> usize {
+        self.children.push(scope);
+        self.children.len() - 1
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_equality_follows_micropython() {
+        let i1 = ConstObj::Int(1.into());
+        assert!(!i1.strictly_equal(&ConstObj::True));
+        assert!(!i1.strictly_equal(&ConstObj::Float(1.0)));
+        assert!(!ConstObj::Float(0.0).strictly_equal(&ConstObj::Float(-0.0)));
+        assert!(ConstObj::Float(-0.0).strictly_equal(&ConstObj::Float(-0.0)));
+        let folded_nan = f64::from_bits(0xfff8_0000_0000_0000);
+        assert!(!ConstObj::Float(folded_nan).strictly_equal(&ConstObj::Float(folded_nan)));
+        let math_nan = f64::from_bits(STATIC_NAN_BITS);
+        assert!(ConstObj::Float(math_nan).strictly_equal(&ConstObj::Float(math_nan)));
+        assert!(ConstObj::Complex(0.0, 0.0).strictly_equal(&ConstObj::Complex(-0.0, 0.0)));
+        assert!(!ConstObj::Str(b"a".to_vec()).strictly_equal(&ConstObj::Bytes(b"a".to_vec())));
+        let t1 = ConstObj::Tuple(vec![i1.clone(), ConstObj::None]);
+        let t2 = ConstObj::Tuple(vec![i1, ConstObj::None]);
+        assert!(t1.strictly_equal(&t2));
+    }
+
+    #[test]
+    fn tables_are_in_order_of_first_use() {
+        let mut c = EmitCommon::new(Qstr(7));
+        assert_eq!(c.use_qstr(Qstr(3)), 1);
+        assert_eq!(c.use_qstr(Qstr(7)), 0);
+        assert_eq!(c.use_qstr(Qstr(3)), 1);
+        let nan = ConstObj::Float(f64::from_bits(0xfff8_0000_0000_0000));
+        assert_eq!(c.use_const_obj(Some(10), &nan), 0);
+        assert_eq!(c.use_const_obj(Some(10), &nan), 0);
+        assert_eq!(c.use_const_obj(Some(11), &nan), 1);
+        assert_eq!(c.use_const_obj(None, &ConstObj::Ellipsis), 2);
+        assert_eq!(c.use_const_obj(None, &ConstObj::Ellipsis), 2);
+    }
+}
