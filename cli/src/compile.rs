@@ -167,7 +167,6 @@ fn write_atomically(path: &Path, data: &[u8]) -> std::io::Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)?;
     tmp.write_all(data)?;
-    tmp.as_file().sync_data().ok();
     // A temporary file is created private (0600); give the output the mode a plain create
     // would (that of the file it replaces, else rw-r--r--).
     #[cfg(unix)]

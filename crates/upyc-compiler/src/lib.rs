@@ -275,6 +275,12 @@ pub fn compile_tree(
         compile::compile_module(tree, pool, source_file, settings)
             .map(|m| persistentcode::save(&m, pool, options.small_int_bits))
     };
+    // The compiler recurses along the tree, as compile.c does. Ordinary code is shallow and
+    // compiles on the caller's stack; only deeply nested trees get a thread with a big stack
+    // (spawning one costs about as much as compiling a small module).
+    if tree_depth(tree) <= SHALLOW_TREE_DEPTH {
+        return run(pool).map_err(|f| to_error(f, pool, options));
+    }
     let result = std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
             .name("upyc-compile".into())
@@ -291,6 +297,26 @@ pub fn compile_tree(
         None => run(pool),
     };
     result.map_err(|f| to_error(f, pool, options))
+}
+
+/// Trees at most this deep compile on the caller's thread (a default 2 MiB thread stack holds
+/// a few thousand levels of compile recursion; this leaves a wide margin).
+const SHALLOW_TREE_DEPTH: usize = 200;
+
+/// The depth of `tree`, measured without recursion; stops counting past the shallow limit.
+fn tree_depth(tree: &Node) -> usize {
+    let mut deepest = 0;
+    let mut stack: Vec<(&Node, usize)> = vec![(tree, 1)];
+    while let Some((node, depth)) = stack.pop() {
+        deepest = deepest.max(depth);
+        if deepest > SHALLOW_TREE_DEPTH {
+            break;
+        }
+        if let Node::Rule(r) = node {
+            stack.extend(r.args.iter().map(|a| (a, depth + 1)));
+        }
+    }
+    deepest
 }
 
 fn to_error(f: compile::Failure, pool: &QstrPool, options: &CompileOptions) -> CompileError {
