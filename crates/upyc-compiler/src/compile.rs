@@ -15,7 +15,7 @@
 //! - A tree of an unexpected shape gives [`ErrorKind::MalformedTree`] instead of undefined
 //!   behaviour.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use upyc_bytecode::opcode::{BinaryOp, UnaryOp};
 use upyc_syntax::qstr::{Qstr, QstrPool};
@@ -209,7 +209,7 @@ pub(crate) fn compile_module(
         cur_except_level: 0,
         break_continue_except_level: 0,
         scopes: Scopes::default(),
-        scope_of_node: HashMap::new(),
+        scope_of_node: HashMap::default(),
         cur: 0,
         emit,
     };

@@ -11,7 +11,7 @@
 //! constant came from), which gives the same answers, including for NaN, which equals itself
 //! only when it is the very same object.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 use num_bigint::BigInt;
 use upyc_syntax::qstr::Qstr;
@@ -124,7 +124,7 @@ impl EmitCommon {
     /// `mp_emit_common_init`: the source file is always qstr 0.
     pub fn new(source_file: Qstr) -> Self {
         let mut common = EmitCommon {
-            qstr_index: HashMap::new(),
+            qstr_index: HashMap::default(),
             qstrs: Vec::new(),
             consts: Vec::new(),
             children: Vec::new(),

@@ -5,7 +5,7 @@
 //! already holds it (mpy-cross's built-in qstrs, or anything interned earlier in the same run).
 //! The pool therefore starts with the built-in qstrs of mpy-cross 1.29 (`builtin_qstrs.rs`).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 
 /// Strings up to this many bytes are always interned by the parser
 /// (`MICROPY_ALLOC_PARSE_INTERN_STRING_LEN`).
@@ -42,7 +42,7 @@ impl QstrPool {
     pub fn empty() -> Self {
         QstrPool {
             strs: Vec::new(),
-            index: HashMap::new(),
+            index: HashMap::default(),
         }
     }
 
