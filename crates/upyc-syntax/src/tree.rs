@@ -348,8 +348,23 @@ pub enum ConstValue {
     Complex(f64, f64),
     /// A str that was not interned (longer than the intern limit and not already a qstr).
     /// Bytes, not `String`: escapes such as `"\ud800"` produce MicroPython's byte sequences.
+    ///
+    /// Also used for an interned str that became a constant object: a `const()` value that
+    /// was a string and is substituted for its name (MicroPython then holds a qstr object,
+    /// emitted with `LOAD_CONST_OBJ` like any str object).
     Str(Vec<u8>),
     Bytes(Vec<u8>),
+    /// `None` as an object: only inside a `Tuple`, or as a substituted `const()` value.
+    None,
+    /// `True` as an object (see `None`).
+    True,
+    /// `False` as an object (see `None`).
+    False,
+    /// `...` as an object (see `None`).
+    Ellipsis,
+    /// A tuple of constants built by the parser (`MICROPY_COMP_CONST_TUPLE`, on in mpy-cross):
+    /// `(1, 'a')`, `x = 1, 2`, `return 1, 2`, `x[1, 2]`, and nested constant tuples.
+    Tuple(Vec<ConstValue>),
 }
 
 /// A parse node (MicroPython's `mp_parse_node_t`).
@@ -387,6 +402,24 @@ pub struct RuleNode {
     pub args: Vec<Node>,
 }
 
+/// Children are dropped with an explicit stack instead of recursion: trees can be tens of
+/// thousands of nodes deep (`not not ... x`, 20000 nested lambdas: mpy-cross accepts both), too
+/// deep for a recursive drop on a small thread stack. (Because of this `Drop`, fields cannot be
+/// moved out of a `RuleNode` by destructuring; `std::mem::take(&mut node.args)` works.)
+impl Drop for RuleNode {
+    fn drop(&mut self) {
+        if self.args.iter().all(|a| !matches!(a, Node::Rule(_))) {
+            return;
+        }
+        let mut stack = std::mem::take(&mut self.args);
+        while let Some(node) = stack.pop() {
+            if let Node::Rule(mut r) = node {
+                stack.append(&mut r.args);
+            }
+        }
+    }
+}
+
 impl Node {
     pub fn is_null(&self) -> bool {
         matches!(self, Node::Null)
@@ -410,5 +443,15 @@ impl Node {
 
     pub fn is_token(&self, tok: Tok) -> bool {
         matches!(self, Node::Token(t) if *t == tok)
+    }
+
+    /// Drops the tree (`RuleNode`'s `Drop` never recurses; this is the same, spelled out).
+    pub fn drop_deep(self) {
+        let mut stack = vec![self];
+        while let Some(node) = stack.pop() {
+            if let Node::Rule(mut r) = node {
+                stack.append(&mut r.args);
+            }
+        }
     }
 }

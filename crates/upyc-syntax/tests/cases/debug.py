@@ -1,0 +1,3 @@
+__debug__
+x = __debug__
+if __debug__: pass

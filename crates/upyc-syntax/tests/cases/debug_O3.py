@@ -1,0 +1,2 @@
+# mpy-cross: -O3
+x = __debug__

@@ -1,0 +1,21 @@
+a = "short"
+b = "this is a long string"
+c = "import_name"
+d = "__name__"
+e = "a\x41\u00e9\U0001F600\101\7\777\n\t\\\'\""
+f = b"\x41\u00e9\101\n"
+g = r"\d\'\"\n" + rb"\x41"
+h = "\z \é"
+i = r"\é"
+j = "é" "€" '😀'
+k = '''triple "quoted" string'''
+l = "line\
+continued"
+m = "a" 'b' """c"""
+n = b"a" b'b'
+o = u"unicode"
+long_name_identifier_here = 1
+p = "long_name_identifier_here"
+q = "\0\00\000\0000"
+r = ""
+s = "\u12"
