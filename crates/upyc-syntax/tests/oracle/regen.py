@@ -1,12 +1,9 @@
 #!/usr/bin/env python3
 """Regenerates the oracle snapshots of the upyc-syntax tests from a debug build of mpy-cross.
 
-The debug build is mpy-cross 1.29 compiled with
-    CFLAGS_EXTRA="-DMICROPY_DEBUG_PRINTERS=1 -DMICROPY_DEBUG_PARSE_RULE_NAME=1"
-and patched in three places (see ../README.md): `mpy-cross/main.c` prints the tree with
-`mp_parse_node_print` right after `mp_parse` when the environment variable UPYC_PRINT_TREE is
-set, and `py/parse.c`'s printer omits the rule number and the constant object's address.
-Its output is what `upyc_syntax::dump::dump_bytes` prints.
+The binary must be an mpy-cross 1.29 that prints its parse tree (in the text that
+`upyc_syntax::dump::dump_bytes` prints) when the environment variable UPYC_PRINT_TREE is set,
+and otherwise writes the same .mpy files as the release oracle. None is part of this repository.
 
 usage: regen.py PATH-TO-DEBUG-MPY-CROSS [STDLIB-DIR]
 """
