@@ -1,0 +1,173 @@
+//! The runtime on a microcontroller: builds the `firmware/` workspace (upyc-runtime for
+//! thumbv7m-none-eabi and thumbv6m-none-eabi, no_std, no alloc, with `core` built by
+//! Debian's rustc through -Zbuild-std) and runs its programs in QEMU (lm3s6965evb,
+//! semihosting). Stdout must equal CPython's output of the same `.py`
+//! (`firmware/programs/NAME.out`, written by `scripts/firmware-gen-expected.sh`) and the
+//! exit status must be the program's.
+//!
+//! Needs Debian's rustc-web/cargo-web with rust-web-src, lld (the target of
+//! /usr/bin/rust-lld) and qemu-system-arm; a missing tool fails the test with the apt-get
+//! line that installs it. The builds use `firmware/target` (never this workspace's
+//! target dir: the two cargos must not share one).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::Mutex;
+
+/// The firmware builds share `firmware/target/<triple>/release/<bin>`: one at a time.
+static FIRMWARE: Mutex<()> = Mutex::new(());
+
+const APT: &str = "apt-get install -y --no-install-recommends rustc-web cargo-web \
+                   rust-web-src rust-web-llvm qemu-system-arm binutils-arm-none-eabi \
+                   && apt-get install -y --no-install-recommends \"$(readlink /usr/bin/rust-lld)\"";
+
+fn firmware_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../firmware")
+}
+
+/// Fails, naming what to install, if a tool the firmware build or run needs is missing.
+fn require_tools() {
+    let mut missing = Vec::new();
+    for path in ["/usr/bin/rustc", "/usr/bin/cargo"] {
+        if !Path::new(path).exists() {
+            missing.push(path.to_string());
+        }
+    }
+    if !Path::new("/usr/lib/rustlib/src/rust/library/core").exists() {
+        missing.push("the library source of /usr/bin/rustc (rust-web-src)".to_string());
+    }
+    // rust-lld is a symlink into an lld package that rustc-web does not pull in.
+    if std::fs::metadata("/usr/bin/rust-lld").is_err() {
+        missing.push("/usr/bin/rust-lld and its target (lld-NN)".to_string());
+    }
+    let qemu = Command::new("qemu-system-arm").arg("--version").output();
+    if !qemu.is_ok_and(|o| o.status.success()) {
+        missing.push("qemu-system-arm".to_string());
+    }
+    assert!(
+        missing.is_empty(),
+        "firmware test needs: {}.\nInstall (Debian 12, as root): apt-get update && {APT}",
+        missing.join(", ")
+    );
+}
+
+/// `cargo run --release --bin BIN` inside firmware/ (the runner is QEMU).
+fn run_firmware(bin: &str, target: &str, extra: &[&str]) -> Output {
+    let dir = firmware_dir();
+    let mut cmd = Command::new("/usr/bin/cargo");
+    cmd.current_dir(&dir)
+        .args([
+            "run",
+            "--quiet",
+            "--release",
+            "--bin",
+            bin,
+            "--target",
+            target,
+        ])
+        .args(extra)
+        .env("RUSTC", "/usr/bin/rustc")
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", dir.join("target"));
+    // What the outer (rustup) cargo sets for its own builds must not leak into this one.
+    for var in [
+        "RUSTFLAGS",
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTDOCFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_BUILD_RUSTC",
+        "CARGO_MAKEFLAGS",
+        "LD_LIBRARY_PATH",
+        "RUSTUP_TOOLCHAIN",
+        "UPYC_FW_HEAP",
+    ] {
+        cmd.env_remove(var);
+    }
+    match cmd.output() {
+        Ok(o) => o,
+        Err(e) => panic!("cannot start /usr/bin/cargo: {e}\nInstall: {APT}"),
+    }
+}
+
+fn expected(name: &str) -> String {
+    let path = firmware_dir().join("programs").join(format!("{name}.out"));
+    std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (run scripts/firmware-gen-expected.sh)",
+            path.display()
+        )
+    })
+}
+
+/// Runs BIN and checks its stdout against NAME.out and its exit status; returns stderr.
+fn check(bin: &str, target: &str, features: &[&str], status: i32) -> String {
+    require_tools();
+    let _one_at_a_time = FIRMWARE.lock().unwrap_or_else(|e| e.into_inner());
+    let out = run_firmware(bin, target, features);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stdout,
+        expected(bin),
+        "{bin} ({target} {features:?}): stdout differs from CPython's; stderr:\n{stderr}"
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(status),
+        "{bin} ({target} {features:?}): exit status; stderr:\n{stderr}"
+    );
+    // run_program reports heap and stack use on the way out.
+    assert!(
+        stderr.contains("heap: "),
+        "{bin}: no heap report; stderr:\n{stderr}"
+    );
+    stderr.into_owned()
+}
+
+#[test]
+fn hello_cortex_m3_default_features() {
+    check("hello", "thumbv7m-none-eabi", &[], 0);
+}
+
+#[test]
+fn hello_cortex_m3_minimal_features() {
+    check("hello", "thumbv7m-none-eabi", &["--no-default-features"], 0);
+}
+
+#[test]
+fn hello_cortex_m0() {
+    check("hello", "thumbv6m-none-eabi", &[], 0);
+}
+
+/// An uncaught exception: MicroPython's traceback on stderr, exit status 1.
+#[test]
+fn uncaught_exception_cortex_m3() {
+    let stderr = check("uncaught", "thumbv7m-none-eabi", &[], 1);
+    let source = std::fs::read_to_string(firmware_dir().join("programs/uncaught.py"))
+        .unwrap_or_else(|e| panic!("programs/uncaught.py: {e}"));
+    // Line numbers of the three frames, innermost last, found in the source.
+    let line_of = |needle: &str| {
+        let found = source
+            .lines()
+            .position(|l| l.starts_with(needle) || l.trim() == needle);
+        found
+            .map(|i| i + 1)
+            .unwrap_or_else(|| panic!("uncaught.py: no line {needle:?}"))
+    };
+    let traceback = format!(
+        "Traceback (most recent call last):\n\
+         \x20 File \"uncaught.py\", line {}, in <module>\n\
+         \x20 File \"uncaught.py\", line {}, in run\n\
+         \x20 File \"uncaught.py\", line {}, in check\n\
+         ValueError: too big: 3\n",
+        line_of("run()"),
+        line_of("print(\"checked\", check(i))"),
+        line_of("raise ValueError(\"too big: %d\" % x)"),
+    );
+    assert!(
+        stderr.contains(&traceback),
+        "expected traceback:\n{traceback}\ngot stderr:\n{stderr}"
+    );
+}

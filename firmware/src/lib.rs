@@ -1,0 +1,286 @@
+//! Board support shared by the firmware binaries: console output, exit status, panic and
+//! fault handlers, and the stack-use measurement, all over ARM semihosting (QEMU's
+//! `-semihosting-config enable=on,target=native`); and [`run_program`], which boots
+//! upyc-runtime on a static heap and runs one `.mpy` (the `src/bin/*.rs` programs).
+//!
+//! Nothing here formats with `core::fmt`: numbers are written by [`write_decimal`], so a
+//! binary's flash holds only what it uses (`scripts/firmware-size.sh` checks for
+//! `core::fmt` symbols).
+//!
+//! `unsafe` appears in three places, each with its argument: the semihosting calls (the
+//! parameter blocks outlive the call), reading the painted stack (addresses come from the
+//! linker script and lie inside RAM), and [`take_heap`] (a `static mut` handed out once).
+#![no_std]
+
+use core::sync::atomic::{AtomicBool, Ordering};
+
+use cortex_m_semihosting::hio::{self, HostStream};
+use upyc_runtime::vm::Out;
+use upyc_runtime::{Config, Vm};
+
+// Links the critical-section implementation that cortex-m-semihosting relies on.
+use cortex_m as _;
+
+/// Exit status when the VM cannot start (the heap is too small for its own tables).
+pub const EXIT_NO_VM: i32 = 3;
+/// Exit status after a Rust panic (the runtime must never panic: this is a bug).
+pub const EXIT_PANIC: i32 = 101;
+/// Exit status after a HardFault (a stack overflow, usually).
+pub const EXIT_HARD_FAULT: i32 = 102;
+/// Exit status after any other unexpected exception.
+pub const EXIT_FAULT: i32 = 103;
+/// Exit status when the stack grew down into .bss (the heap may be corrupt).
+pub const EXIT_STACK_OVERFLOW: i32 = 104;
+
+/// SYS_EXIT_EXTENDED: like SYS_EXIT, but the host sees the status code.
+const SYS_EXIT_EXTENDED: usize = 0x20;
+/// ADP_Stopped_ApplicationExit, the reason code of a normal exit.
+const ADP_STOPPED_APPLICATION_EXIT: usize = 0x20026;
+
+/// End the program: QEMU exits with `code` (low 8 bits on the host side).
+pub fn exit(code: i32) -> ! {
+    let block = [ADP_STOPPED_APPLICATION_EXIT, code as usize];
+    // SAFETY: SYS_EXIT_EXTENDED reads a two-word block through the pointer; `block` lives
+    // on the stack for the duration of the call.
+    unsafe {
+        cortex_m_semihosting::syscall(SYS_EXIT_EXTENDED, &block);
+    }
+    // A debugger may resume the program; there is nothing left to do.
+    loop {
+        cortex_m::asm::wfi();
+    }
+}
+
+/// Run `.mpy` bytes as `__main__` in a VM over `heap`, then exit: status 0 on success,
+/// 1 after an uncaught exception (its traceback, MicroPython's text, goes to stderr), a
+/// `SystemExit`'s own status. Heap and stack use are reported on stderr.
+pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
+    let mut console = Console::new();
+    let code = match heap {
+        Some(heap) => exec(&mut console, mpy, heap),
+        None => EXIT_NO_VM,
+    };
+    console.flush();
+    let (peak, room) = (stack_peak(), stack_room());
+    report(&mut console, "stack: peak ", peak, " bytes");
+    report(&mut console, " of ", room, "\n");
+    if peak >= room {
+        console.stderr(b"firmware: stack overflow into .bss\n");
+        exit(EXIT_STACK_OVERFLOW)
+    }
+    exit(code)
+}
+
+fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i32 {
+    let config = Config {
+        // Each level of native code calling back into Python costs Rust stack.
+        max_native_nesting: 8,
+        ..Config::default()
+    };
+    let (code, stats) = {
+        let mut vm = match Vm::new(heap, config, console) {
+            Ok(vm) => vm,
+            Err(_) => return EXIT_NO_VM,
+        };
+        let code = match vm.exec_mpy_static("__main__", mpy) {
+            Ok(_) => 0,
+            Err(_) => {
+                let exc = vm.take_exception();
+                match vm.system_exit_status(exc) {
+                    Some(code) => code,
+                    None => {
+                        let _ = vm.print_exception(Out::Stderr, exc);
+                        1
+                    }
+                }
+            }
+        };
+        (code, vm.heap_stats())
+    };
+    console.flush();
+    report(console, "heap: ", stats.total, " bytes");
+    report(console, ", peak use ", stats.peak, "");
+    report(console, ", ", stats.collections, " collections\n");
+    code
+}
+
+/// Line-buffered semihosting console. Each semihosting call traps to the debugger (slow on
+/// real probes), so output is gathered into lines.
+pub struct Console {
+    out: Option<HostStream>,
+    err: Option<HostStream>,
+    buf: [u8; 80],
+    len: usize,
+}
+
+impl Console {
+    /// Opens the host's stdout and stderr (`:tt`).
+    pub fn new() -> Console {
+        Console {
+            out: hio::hstdout().ok(),
+            err: hio::hstderr().ok(),
+            buf: [0; 80],
+            len: 0,
+        }
+    }
+
+    /// Write to standard output; flushed at each newline and when the buffer fills.
+    pub fn stdout(&mut self, mut b: &[u8]) {
+        while !b.is_empty() {
+            let room = self.buf.len() - self.len;
+            let n = match b.iter().position(|&c| c == b'\n') {
+                Some(nl) if nl < room => nl + 1,
+                _ => room.min(b.len()),
+            };
+            self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
+            self.len += n;
+            b = &b[n..];
+            if self.len == self.buf.len() || self.buf[self.len - 1] == b'\n' {
+                self.flush();
+            }
+        }
+    }
+
+    /// Write to standard error (after flushing standard output, to keep the order).
+    pub fn stderr(&mut self, b: &[u8]) {
+        self.flush();
+        if let Some(s) = self.err.as_mut() {
+            let _ = s.write_all(b);
+        }
+    }
+
+    /// Write buffered standard output.
+    pub fn flush(&mut self) {
+        if self.len > 0 {
+            if let Some(s) = self.out.as_mut() {
+                let _ = s.write_all(&self.buf[..self.len]);
+            }
+            self.len = 0;
+        }
+    }
+}
+
+impl Default for Console {
+    fn default() -> Self {
+        Console::new()
+    }
+}
+
+impl Drop for Console {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}
+
+/// The runtime's view of the board: console only (no clock: `time.ticks_us()` reads 0).
+impl upyc_runtime::Host for Console {
+    fn write_stdout(&mut self, b: &[u8]) {
+        self.stdout(b);
+    }
+
+    fn write_stderr(&mut self, b: &[u8]) {
+        self.stderr(b);
+    }
+}
+
+/// `v` in decimal, written into the end of `buf`.
+pub fn write_decimal(mut v: usize, buf: &mut [u8; 20]) -> &[u8] {
+    let mut pos = buf.len();
+    loop {
+        pos -= 1;
+        buf[pos] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 || pos == 0 {
+            break;
+        }
+    }
+    &buf[pos..]
+}
+
+/// Write `label`, `v` in decimal, then `tail` to standard error.
+pub fn report(console: &mut Console, label: &str, v: usize, tail: &str) {
+    let mut buf = [0; 20];
+    console.stderr(label.as_bytes());
+    console.stderr(write_decimal(v, &mut buf));
+    console.stderr(tail.as_bytes());
+}
+
+extern "C" {
+    // From cortex-m-rt's link.x: the stack grows down from _stack_start to _stack_end
+    // (the end of .bss); with the `paint-stack` feature the reset handler fills that range
+    // with STACK_PAINT_VALUE.
+    static _stack_start: u32;
+    static _stack_end: u32;
+}
+
+/// Bytes of stack used so far (the deepest word whose paint was overwritten).
+pub fn stack_peak() -> usize {
+    let top = core::ptr::addr_of!(_stack_start) as usize;
+    let mut p = core::ptr::addr_of!(_stack_end) as usize;
+    while p < top {
+        // SAFETY: `p` is word-aligned and between _stack_end and _stack_start, inside RAM
+        // (the linker script asserts both); reading a word of RAM has no side effects.
+        let w = unsafe { core::ptr::read_volatile(p as *const u32) };
+        if w != cortex_m_rt::STACK_PAINT_VALUE {
+            break;
+        }
+        p += 4;
+    }
+    top - p
+}
+
+/// Bytes between the end of .bss and the top of RAM (the most the stack can grow).
+pub fn stack_room() -> usize {
+    core::ptr::addr_of!(_stack_start) as usize - core::ptr::addr_of!(_stack_end) as usize
+}
+
+/// The heap buffer, `N` bytes of `.bss`. Returns `None` on a second call.
+#[macro_export]
+macro_rules! take_heap {
+    ($n:expr) => {{
+        static mut HEAP: [u8; $n] = [0; $n];
+        static TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+        if $crate::take_once(&TAKEN) {
+            // SAFETY: TAKEN guarantees this is the only reference ever made to HEAP.
+            Some(unsafe { &mut *core::ptr::addr_of_mut!(HEAP) } as &'static mut [u8])
+        } else {
+            None
+        }
+    }};
+}
+
+/// True the first time it is called for `flag` (single core, so load + store is enough:
+/// thumbv6m has no compare-and-swap).
+#[doc(hidden)]
+pub fn take_once(flag: &AtomicBool) -> bool {
+    if flag.load(Ordering::Relaxed) {
+        return false;
+    }
+    flag.store(true, Ordering::Relaxed);
+    true
+}
+
+#[panic_handler]
+fn panic(_info: &core::panic::PanicInfo) -> ! {
+    // No message: formatting it would link core::fmt.
+    if let Ok(mut err) = hio::hstderr() {
+        let _ = err.write_all(b"firmware: Rust panic\n");
+    }
+    exit(EXIT_PANIC)
+}
+
+#[cortex_m_rt::exception]
+unsafe fn HardFault(_frame: &cortex_m_rt::ExceptionFrame) -> ! {
+    if let Ok(mut err) = hio::hstderr() {
+        let _ = err.write_all(b"firmware: HardFault\n");
+    }
+    exit(EXIT_HARD_FAULT)
+}
+
+#[cortex_m_rt::exception]
+unsafe fn DefaultHandler(_irqn: i16) {
+    if let Ok(mut err) = hio::hstderr() {
+        let _ = err.write_all(b"firmware: unexpected exception\n");
+    }
+    exit(EXIT_FAULT)
+}
