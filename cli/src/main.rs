@@ -6,6 +6,7 @@
 mod compile;
 mod diagnostics;
 mod mpycross;
+mod run;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -34,6 +35,13 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Run a .py or .mpy file on the upyc runtime (as MicroPython's unix `micropython`).
+    #[command(disable_help_flag = true)]
+    Run {
+        /// [-X emit=bytecode] [--heap SIZE] [--stats] [-c CMD | -m MODULE | FILE] [ARGS...]
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
+        args: Vec<String>,
+    },
     /// Print the contents of a .mpy file as `mpy-tool.py -d` does.
     Disasm {
         /// The .mpy file.
@@ -51,17 +59,27 @@ fn main() -> ExitCode {
     if invoked_as == "mpy-cross" {
         return compile::run_mpy_cross(&prog, &argv[1..], false);
     }
+    // `upyc compile ARGS` skips clap: its arguments are mpy-cross's, parsed by `mpycross`, and
+    // building clap's command tree is a measurable part of compiling a small file (see
+    // docs/PERFORMANCE.md). Passing them on untouched also keeps a `--` for mpy-cross's parser.
+    if argv.get(1).map(String::as_str) == Some("compile") {
+        return compile_command(&argv[2..]);
+    }
     let cli = Cli::parse();
     match cli.command {
-        Command::Compile { args } => {
-            if args.iter().any(|a| a == "--help" || a == "-h") {
-                print!("{}", mpycross::usage("upyc compile"));
-                return ExitCode::SUCCESS;
-            }
-            compile::run_mpy_cross("upyc compile", &args, true)
-        }
+        Command::Compile { args } => compile_command(&args),
         Command::Disasm { file } => disasm(&file),
+        Command::Run { args } => run::run(&args),
     }
+}
+
+/// `upyc compile ARGS`.
+fn compile_command(args: &[String]) -> ExitCode {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        print!("{}", mpycross::usage("upyc compile"));
+        return ExitCode::SUCCESS;
+    }
+    compile::run_mpy_cross("upyc compile", args, true)
 }
 
 fn disasm(file: &Path) -> ExitCode {

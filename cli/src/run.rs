@@ -1,0 +1,393 @@
+//! `upyc run`: run a `.py` (compiled in-process) or `.mpy` file on the upyc runtime, as
+//! MicroPython's unix `micropython` command does.
+//!
+//! `upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [-c CMD | -m MODULE | FILE] [ARGS]`
+//!
+//! `sys.path` is `['<script dir>' or '', MICROPYPATH entries...]`, `sys.argv` is the file
+//! and its arguments. Imports go through [`StdHost`]: `X.mpy`, else `X.py` compiled by
+//! upyc-compiler, else a package directory. An uncaught exception prints MicroPython's
+//! traceback on stderr and exits 1 (`SystemExit` exits with its code); a compile error of
+//! the main file prints mpy-cross's SyntaxError text and exits 1.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use upyc_compiler::{compile_source, CompileOptions};
+use upyc_runtime::vm::Out;
+use upyc_runtime::{Config, Host, ModuleFile, Vm};
+
+/// Library modules written in Python (`runtime/pylib`), served from `.frozen` on
+/// `sys.path` as MicroPython serves its frozen modules.
+const PYLIB: &[(&str, &str)] = &[
+    ("array", include_str!("../../runtime/pylib/array.py")),
+    (
+        "collections",
+        include_str!("../../runtime/pylib/collections.py"),
+    ),
+    ("io", include_str!("../../runtime/pylib/io.py")),
+    ("json", include_str!("../../runtime/pylib/json.py")),
+];
+
+/// Default heap size (bytes).
+pub const DEFAULT_HEAP: usize = 2 * 1024 * 1024;
+
+/// The std implementation of the runtime's host interface.
+pub struct StdHost {
+    out: std::io::BufWriter<std::io::Stdout>,
+    start: Instant,
+    found: Vec<u8>,
+}
+
+impl StdHost {
+    /// A host writing to this process's stdout/stderr.
+    pub fn new() -> StdHost {
+        StdHost {
+            out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
+            start: Instant::now(),
+            found: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+}
+
+impl Default for StdHost {
+    fn default() -> Self {
+        StdHost::new()
+    }
+}
+
+impl Host for StdHost {
+    fn write_stdout(&mut self, b: &[u8]) {
+        let _ = self.out.write_all(b);
+    }
+
+    fn write_stderr(&mut self, b: &[u8]) {
+        let _ = self.out.flush();
+        let _ = std::io::stderr().write_all(b);
+    }
+
+    fn ticks_us(&mut self) -> u64 {
+        self.start.elapsed().as_micros() as u64
+    }
+
+    fn sleep_us(&mut self, us: u64) {
+        let _ = self.out.flush();
+        std::thread::sleep(std::time::Duration::from_micros(us));
+    }
+
+    fn find_module(&mut self, path: &str) -> ModuleFile {
+        if let Some(name) = path.strip_prefix(".frozen/") {
+            let Some((_, src)) = PYLIB.iter().find(|(n, _)| *n == name) else {
+                return ModuleFile::NotFound;
+            };
+            let opts = CompileOptions {
+                source_name: format!("{name}.py"),
+                ..CompileOptions::default()
+            };
+            return match compile_source(src.as_bytes(), &opts) {
+                Ok(b) => {
+                    self.found = b;
+                    ModuleFile::Mpy(self.found.len())
+                }
+                Err(e) => {
+                    self.found = e.message().into_bytes();
+                    ModuleFile::CompileError(self.found.len())
+                }
+            };
+        }
+        let mpy = format!("{path}.mpy");
+        if let Ok(b) = std::fs::read(&mpy) {
+            self.found = b;
+            return ModuleFile::Mpy(self.found.len());
+        }
+        let py = format!("{path}.py");
+        if let Ok(src) = std::fs::read(&py) {
+            let opts = CompileOptions {
+                source_name: py.clone(),
+                ..CompileOptions::default()
+            };
+            return match compile_source(&src, &opts) {
+                Ok(b) => {
+                    self.found = b;
+                    ModuleFile::Mpy(self.found.len())
+                }
+                Err(e) => {
+                    self.found = e.message().into_bytes();
+                    ModuleFile::CompileError(self.found.len())
+                }
+            };
+        }
+        if Path::new(path).is_dir() {
+            return ModuleFile::Package;
+        }
+        ModuleFile::NotFound
+    }
+
+    fn compile(&mut self, src: &[u8]) -> ModuleFile {
+        let opts = CompileOptions {
+            source_name: "<string>".into(),
+            ..CompileOptions::default()
+        };
+        match compile_source(src, &opts) {
+            Ok(b) => {
+                self.found = b;
+                ModuleFile::Mpy(self.found.len())
+            }
+            Err(e) => {
+                self.found = e.message().into_bytes();
+                ModuleFile::CompileError(self.found.len())
+            }
+        }
+    }
+
+    fn read_module(&mut self, buf: &mut [u8]) -> usize {
+        let n = buf.len().min(self.found.len());
+        buf[..n].copy_from_slice(&self.found[..n]);
+        n
+    }
+}
+
+/// Parsed `upyc run` arguments.
+struct RunArgs {
+    heap: usize,
+    stats: bool,
+    what: What,
+    argv: Vec<String>,
+}
+
+enum What {
+    File(PathBuf),
+    Cmd(String),
+    Module(String),
+}
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [-c CMD | -m MODULE | FILE] [ARGS...]"
+    );
+    ExitCode::from(2)
+}
+
+/// Parse a size like `2M`, `16k`, `4096`.
+pub fn parse_size(s: &str) -> Option<usize> {
+    let s = s.trim();
+    let (num, mul) = match s.chars().last()? {
+        'k' | 'K' => (&s[..s.len() - 1], 1024),
+        'm' | 'M' => (&s[..s.len() - 1], 1024 * 1024),
+        _ => (s, 1),
+    };
+    num.parse::<usize>().ok()?.checked_mul(mul)
+}
+
+fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
+    let mut heap = DEFAULT_HEAP;
+    let mut stats = false;
+    let mut i = 0;
+    while i < args.len() {
+        let a = &args[i];
+        match a.as_str() {
+            "-X" => {
+                i += 2;
+                continue;
+            }
+            "--heap" => {
+                heap = args
+                    .get(i + 1)
+                    .and_then(|s| parse_size(s))
+                    .ok_or_else(usage)?;
+                i += 2;
+                continue;
+            }
+            "--stats" => {
+                stats = true;
+                i += 1;
+                continue;
+            }
+            "-c" => {
+                let cmd = args.get(i + 1).cloned().ok_or_else(usage)?;
+                let mut argv = vec!["-c".to_string()];
+                argv.extend(args[i + 2..].iter().cloned());
+                return Ok(RunArgs {
+                    heap,
+                    stats,
+                    what: What::Cmd(cmd),
+                    argv,
+                });
+            }
+            "-m" => {
+                let m = args.get(i + 1).cloned().ok_or_else(usage)?;
+                let argv: Vec<String> = args[i + 1..].to_vec();
+                return Ok(RunArgs {
+                    heap,
+                    stats,
+                    what: What::Module(m),
+                    argv,
+                });
+            }
+            _ if a.starts_with("--heap=") => {
+                heap = parse_size(&a[7..]).ok_or_else(usage)?;
+            }
+            _ if a.starts_with('-') && a.len() > 1 => return Err(usage()),
+            _ => {
+                return Ok(RunArgs {
+                    heap,
+                    stats,
+                    what: What::File(PathBuf::from(a)),
+                    argv: args[i..].to_vec(),
+                })
+            }
+        }
+        i += 1;
+    }
+    Err(usage())
+}
+
+/// Compile Python source to `.mpy` bytes, or mpy-cross's error text.
+fn compile(src: &[u8], name: &str) -> Result<Vec<u8>, String> {
+    let opts = CompileOptions {
+        source_name: name.to_string(),
+        ..CompileOptions::default()
+    };
+    compile_source(src, &opts).map_err(|e| e.render())
+}
+
+/// Run `upyc run` with its arguments (after `run`).
+pub fn run(args: &[String]) -> ExitCode {
+    let ra = match parse_args(args) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    // The program's bytes (before the VM exists: compile errors need no heap).
+    let (mpy, script_dir) = match &ra.what {
+        What::File(p) => {
+            let name = p.to_string_lossy().into_owned();
+            let data = match std::fs::read(p) {
+                Ok(d) => d,
+                Err(e) => {
+                    eprintln!(
+                        "upyc run: can't open file '{}': [Errno {}] {}",
+                        name,
+                        e.raw_os_error().unwrap_or(2),
+                        e
+                    );
+                    return ExitCode::from(2);
+                }
+            };
+            let mpy = if p.extension().is_some_and(|e| e == "mpy") {
+                data
+            } else {
+                match compile(&data, &name) {
+                    Ok(m) => m,
+                    Err(text) => {
+                        let _ = std::io::stderr().write_all(text.as_bytes());
+                        return ExitCode::FAILURE;
+                    }
+                }
+            };
+            let dir = std::fs::canonicalize(p)
+                .ok()
+                .and_then(|c| c.parent().map(|d| d.to_string_lossy().into_owned()))
+                .unwrap_or_default();
+            (Some(mpy), dir)
+        }
+        What::Cmd(cmd) => match compile(cmd.as_bytes(), "<stdin>") {
+            Ok(m) => (Some(m), String::new()),
+            Err(text) => {
+                let _ = std::io::stderr().write_all(text.as_bytes());
+                return ExitCode::FAILURE;
+            }
+        },
+        What::Module(_) => (None, String::new()),
+    };
+    let mut heap = vec![0u8; ra.heap];
+    let mut host = StdHost::new();
+    let code = {
+        let mut vm = match Vm::new(&mut heap, Config::default(), &mut host) {
+            Ok(vm) => vm,
+            Err(_) => {
+                eprintln!("upyc run: heap too small");
+                return ExitCode::FAILURE;
+            }
+        };
+        let code = run_in_vm(&mut vm, &ra, mpy.as_deref(), &script_dir);
+        if ra.stats {
+            let s = vm.heap_stats();
+            eprintln!(
+                "heap: {} bytes, peak use {} bytes, {} collections",
+                s.total, s.peak, s.collections
+            );
+        }
+        code
+    };
+    host.flush();
+    ExitCode::from(code as u8)
+}
+
+fn run_in_vm(vm: &mut Vm, ra: &RunArgs, mpy: Option<&[u8]>, script_dir: &str) -> i32 {
+    let setup = (|| {
+        vm.sys_path_push(script_dir)?;
+        if let Ok(p) = std::env::var("MICROPYPATH") {
+            for entry in p.split(':').filter(|e| !e.is_empty()) {
+                vm.sys_path_push(entry)?;
+            }
+        }
+        vm.sys_path_push(".frozen")?;
+        for a in &ra.argv {
+            vm.sys_argv_push(a)?;
+        }
+        Ok(())
+    })();
+    let result = setup.and_then(|_| match (&ra.what, mpy) {
+        (What::Module(m), _) => run_module(vm, m),
+        (_, Some(code)) => vm.exec_mpy("__main__", code).map(|_| ()),
+        _ => Ok(()),
+    });
+    match result {
+        Ok(()) => 0,
+        Err(_) => {
+            let exc = vm.take_exception();
+            if let Some(code) = vm.system_exit_status(exc) {
+                return code;
+            }
+            if vm.print_exception(Out::Stderr, exc).is_err() {
+                eprintln!("upyc run: error while printing an exception");
+            }
+            1
+        }
+    }
+}
+
+/// `-m MODULE`: find the module along sys.path and run it as `__main__`.
+fn run_module(vm: &mut Vm, name: &str) -> upyc_runtime::PyResult<()> {
+    let rel = name.replace('.', "/");
+    let mut host = StdHost::new();
+    let mut dirs = vec![String::new()];
+    if let Ok(p) = std::env::var("MICROPYPATH") {
+        dirs.extend(p.split(':').filter(|e| !e.is_empty()).map(String::from));
+    }
+    for d in dirs {
+        let base = if d.is_empty() {
+            rel.clone()
+        } else {
+            format!("{d}/{rel}")
+        };
+        for candidate in [base.clone(), format!("{base}/__main__")] {
+            if let ModuleFile::Mpy(n) = host.find_module(&candidate) {
+                let mut buf = vec![0u8; n];
+                host.read_module(&mut buf);
+                return vm.exec_mpy("__main__", &buf).map(|_| ());
+            }
+        }
+    }
+    // Not found: let the import machinery raise ImportError.
+    let code = format!("import {name}");
+    match compile(code.as_bytes(), "<stdin>") {
+        Ok(m) => vm.exec_mpy("__main__", &m).map(|_| ()),
+        Err(_) => Ok(()),
+    }
+}

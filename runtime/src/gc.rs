@@ -1,0 +1,598 @@
+//! The garbage-collected heap: a block allocator with an allocation table, and mark-sweep.
+//!
+//! Corresponds to MicroPython's `py/gc.c`. The buffer given to the VM is split into an
+//! allocation table (2 bits per block: free, head, tail, mark) and the blocks themselves
+//! (`2 * size_of::<usize>()` bytes each). Allocation is first-fit from a "first free block"
+//! hint. Collection marks from roots with a bounded explicit stack (no recursion); when the
+//! stack overflows, marked blocks are rescanned until nothing new is found, as gc.c does.
+//!
+//! Where we differ from MicroPython:
+//! - heap references are byte offsets from the start of the block area (block 0 is reserved
+//!   so that offset 0 is the null object), and all access is bounds-checked safe Rust;
+//! - every allocation starts with a header word ([`crate::obj::header`]); objects flagged
+//!   `LEAF` (strings, floats, big-int digits) are not scanned;
+//! - no finalisers, no multiple heap areas, no "long lived" segregation.
+
+use crate::obj::{header, Obj, TypeId};
+
+/// Bytes in a machine word.
+pub const WORD: usize = core::mem::size_of::<usize>();
+/// Bytes in a block (MicroPython's `MICROPY_BYTES_PER_GC_BLOCK`).
+pub const BLOCK: usize = 2 * WORD;
+/// Entries of the explicit mark stack.
+pub const MARK_STACK_LEN: usize = 64;
+
+const AT_FREE: u8 = 0;
+const AT_HEAD: u8 = 1;
+const AT_TAIL: u8 = 2;
+const AT_MARK: u8 = 3;
+
+/// Heap statistics.
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct HeapStats {
+    /// Bytes in the block area.
+    pub total: usize,
+    /// Bytes in allocated blocks.
+    pub used: usize,
+    /// Highest `used` seen.
+    pub peak: usize,
+    /// Collections run.
+    pub collections: usize,
+}
+
+/// The heap over a caller-provided buffer.
+pub struct Heap<'h> {
+    mem: &'h mut [u8],
+    /// Offset of the block area in `mem` (the table is `mem[..area]`).
+    area: usize,
+    n_blocks: usize,
+    /// No free block below this one.
+    first_free: usize,
+    /// Where the next allocation search starts.
+    next_fit: usize,
+    used_blocks: usize,
+    peak_blocks: usize,
+    collections: usize,
+}
+
+impl<'h> Heap<'h> {
+    /// Lay out the table and blocks in `mem`. Returns `None` if fewer than 4 blocks fit.
+    pub fn new(mem: &'h mut [u8]) -> Option<Heap<'h>> {
+        // Align the start of the table to a word so block words are aligned in memory.
+        let misalign = (mem.as_ptr() as usize) % WORD;
+        let skip = if misalign == 0 { 0 } else { WORD - misalign };
+        let mem = mem.get_mut(skip..)?;
+        let total = mem.len();
+        // Each block costs BLOCK bytes plus a quarter byte of table.
+        let mut n_blocks = total * 4 / (BLOCK * 4 + 1);
+        let mut area;
+        loop {
+            let table = n_blocks.div_ceil(4);
+            area = table.div_ceil(WORD) * WORD;
+            if area + n_blocks * BLOCK <= total || n_blocks == 0 {
+                break;
+            }
+            n_blocks -= 1;
+        }
+        if n_blocks < 4 {
+            return None;
+        }
+        mem[..area].fill(0);
+        let mut heap = Heap {
+            mem,
+            area,
+            n_blocks,
+            first_free: 1,
+            next_fit: 1,
+            used_blocks: 1,
+            peak_blocks: 1,
+            collections: 0,
+        };
+        // Block 0 is reserved so that no object has offset 0 (the null object).
+        heap.set_atb(0, AT_HEAD);
+        Some(heap)
+    }
+
+    #[inline]
+    fn atb(&self, block: usize) -> u8 {
+        match self.mem.get(block / 4) {
+            Some(b) => (b >> (2 * (block & 3))) & 3,
+            None => AT_FREE,
+        }
+    }
+
+    #[inline]
+    fn set_atb(&mut self, block: usize, kind: u8) {
+        if let Some(b) = self.mem.get_mut(block / 4) {
+            let shift = 2 * (block & 3);
+            *b = (*b & !(3 << shift)) | (kind << shift);
+        }
+    }
+
+    /// Number of blocks.
+    pub fn n_blocks(&self) -> usize {
+        self.n_blocks
+    }
+
+    /// Read the word at byte offset `off` of the block area (0 outside the heap).
+    #[cfg_attr(target_pointer_width = "32", inline(never))]
+    #[cfg_attr(not(target_pointer_width = "32"), inline)]
+    pub fn rd(&self, off: usize) -> usize {
+        let a = self.area + off;
+        match self.mem.get(a..a + WORD) {
+            Some(s) => {
+                let mut b = [0u8; WORD];
+                b.copy_from_slice(s);
+                usize::from_ne_bytes(b)
+            }
+            None => 0,
+        }
+    }
+
+    /// Write the word at byte offset `off` of the block area (ignored outside the heap).
+    #[cfg_attr(target_pointer_width = "32", inline(never))]
+    #[cfg_attr(not(target_pointer_width = "32"), inline)]
+    pub fn wr(&mut self, off: usize, v: usize) {
+        let a = self.area + off;
+        if let Some(s) = self.mem.get_mut(a..a + WORD) {
+            s.copy_from_slice(&v.to_ne_bytes());
+        }
+    }
+
+    /// Word `i` of heap object `o`.
+    #[inline]
+    pub fn get(&self, o: Obj, i: usize) -> usize {
+        self.rd(o.offset() + i * WORD)
+    }
+
+    /// Set word `i` of heap object `o`.
+    #[inline]
+    pub fn set(&mut self, o: Obj, i: usize, v: usize) {
+        self.wr(o.offset() + i * WORD, v)
+    }
+
+    /// Word `i` of heap object `o`, as an object.
+    #[inline]
+    pub fn get_obj(&self, o: Obj, i: usize) -> Obj {
+        Obj(self.get(o, i))
+    }
+
+    /// Set word `i` of heap object `o` to an object.
+    #[inline]
+    pub fn set_obj(&mut self, o: Obj, i: usize, v: Obj) {
+        self.set(o, i, v.0)
+    }
+
+    /// Word `i` of `o`, stored as a tagged small int (see [`Heap::set_int`]).
+    #[inline]
+    pub fn get_int(&self, o: Obj, i: usize) -> usize {
+        self.get(o, i) >> 1
+    }
+
+    /// Store a non-negative integer field tagged as a small int, so conservative scanning
+    /// never takes it for a reference.
+    #[inline]
+    pub fn set_int(&mut self, o: Obj, i: usize, v: usize) {
+        self.set(o, i, v << 1 | 1)
+    }
+
+    /// The byte at `off` of the block area.
+    #[inline]
+    pub fn byte(&self, off: usize) -> Option<u8> {
+        self.mem.get(self.area + off).copied()
+    }
+
+    /// `len` bytes of the block area at `off` (empty if out of range).
+    #[inline]
+    pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
+        let a = self.area + off;
+        self.mem.get(a..a + len).unwrap_or(&[])
+    }
+
+    /// Mutable `len` bytes at `off` (empty if out of range).
+    #[inline]
+    pub fn bytes_mut(&mut self, off: usize, len: usize) -> &mut [u8] {
+        let a = self.area + off;
+        self.mem.get_mut(a..a + len).unwrap_or(&mut [])
+    }
+
+    /// Copy `len` bytes inside the block area (ranges may overlap; ignored if out of range).
+    pub fn copy_within(&mut self, src: usize, dst: usize, len: usize) {
+        let (s, d) = (self.area + src, self.area + dst);
+        if s + len <= self.mem.len() && d + len <= self.mem.len() {
+            self.mem.copy_within(s..s + len, d);
+        }
+    }
+
+    /// Header word of heap object `o`.
+    #[inline]
+    pub fn header(&self, o: Obj) -> usize {
+        self.get(o, 0)
+    }
+
+    /// Type id in the header of heap object `o`.
+    #[inline]
+    pub fn tid(&self, o: Obj) -> TypeId {
+        header::tid(self.get(o, 0))
+    }
+
+    /// Find `n` free blocks in `[from, to)`: the first block of the run.
+    fn find_run(&self, from: usize, to: usize, n: usize) -> Option<usize> {
+        let mut run = 0;
+        let mut start = from;
+        let mut b = from;
+        while b < to {
+            // Skip fully used table bytes quickly.
+            if run == 0 && b.is_multiple_of(4) && b + 4 <= to {
+                if let Some(&byte) = self.mem.get(b / 4) {
+                    if byte & 0x03 != 0 && byte & 0x0c != 0 && byte & 0x30 != 0 && byte & 0xc0 != 0
+                    {
+                        b += 4;
+                        continue;
+                    }
+                }
+            }
+            if self.atb(b) == AT_FREE {
+                if run == 0 {
+                    start = b;
+                }
+                run += 1;
+                if run == n {
+                    return Some(start);
+                }
+            } else {
+                run = 0;
+            }
+            b += 1;
+        }
+        None
+    }
+
+    /// Allocate `n_bytes` (zeroed), without collecting. Returns the byte offset.
+    ///
+    /// Next fit: search from where the last allocation ended, then wrap around to the
+    /// lowest free block (a first-fit scan from the bottom every time is quadratic when
+    /// small holes pile up below the allocation frontier).
+    pub fn alloc_raw(&mut self, n_bytes: usize) -> Option<usize> {
+        let n = n_bytes.max(1).div_ceil(BLOCK);
+        let from = self.next_fit.max(self.first_free);
+        let start = match self.find_run(from, self.n_blocks, n) {
+            Some(s) => s,
+            None => {
+                let to = (from + n).min(self.n_blocks);
+                self.find_run(self.first_free, to, n)?
+            }
+        };
+        self.set_atb(start, AT_HEAD);
+        for t in start + 1..start + n {
+            self.set_atb(t, AT_TAIL);
+        }
+        if start == self.first_free {
+            self.first_free = start + n;
+        }
+        self.next_fit = start + n;
+        self.used_blocks += n;
+        self.peak_blocks = self.peak_blocks.max(self.used_blocks);
+        let off = start * BLOCK;
+        self.bytes_mut(off, n * BLOCK).fill(0);
+        Some(off)
+    }
+
+    /// Allocate an object of `n_words` words (header included) and write its header.
+    pub fn alloc_obj(&mut self, tid: TypeId, flags: usize, n_words: usize) -> Option<Obj> {
+        let off = self.alloc_raw(n_words * WORD)?;
+        let o = Obj::from_offset(off);
+        self.set(o, 0, header::make(tid, flags));
+        Some(o)
+    }
+
+    /// Number of blocks of the allocation starting at `block` (a head).
+    fn alloc_blocks(&self, block: usize) -> usize {
+        let mut n = 1;
+        while block + n < self.n_blocks && self.atb(block + n) == AT_TAIL {
+            n += 1;
+        }
+        n
+    }
+
+    /// Size in bytes of the allocation holding heap object `o` (0 if `o` is not a head).
+    pub fn alloc_size(&self, o: Obj) -> usize {
+        let b = o.offset() / BLOCK;
+        if !o.is_heap() || !o.offset().is_multiple_of(BLOCK) || b >= self.n_blocks {
+            return 0;
+        }
+        match self.atb(b) {
+            AT_HEAD | AT_MARK => self.alloc_blocks(b) * BLOCK,
+            _ => 0,
+        }
+    }
+
+    /// Free an allocation now (the caller guarantees nothing references it).
+    pub fn free(&mut self, o: Obj) {
+        let b = o.offset() / BLOCK;
+        if !o.is_heap() || !o.offset().is_multiple_of(BLOCK) || b == 0 || b >= self.n_blocks {
+            return;
+        }
+        if self.atb(b) != AT_HEAD {
+            return;
+        }
+        let n = self.alloc_blocks(b);
+        for i in b..b + n {
+            self.set_atb(i, AT_FREE);
+        }
+        self.used_blocks -= n;
+        self.first_free = self.first_free.min(b);
+    }
+
+    /// Try to grow or shrink an allocation in place to `n_bytes`; true on success.
+    pub fn resize_in_place(&mut self, o: Obj, n_bytes: usize) -> bool {
+        let b = o.offset() / BLOCK;
+        if !o.is_heap() || b == 0 || b >= self.n_blocks || self.atb(b) != AT_HEAD {
+            return false;
+        }
+        let have = self.alloc_blocks(b);
+        let want = n_bytes.max(1).div_ceil(BLOCK);
+        if want <= have {
+            for i in b + want..b + have {
+                self.set_atb(i, AT_FREE);
+            }
+            self.used_blocks -= have - want;
+            self.first_free = self.first_free.min(b + want);
+            return true;
+        }
+        if b + want > self.n_blocks {
+            return false;
+        }
+        if (b + have..b + want).any(|i| self.atb(i) != AT_FREE) {
+            return false;
+        }
+        for i in b + have..b + want {
+            self.set_atb(i, AT_TAIL);
+        }
+        self.used_blocks += want - have;
+        self.peak_blocks = self.peak_blocks.max(self.used_blocks);
+        self.bytes_mut((b + have) * BLOCK, (want - have) * BLOCK)
+            .fill(0);
+        if self.first_free >= b + have && self.first_free < b + want {
+            self.first_free = b + want;
+        }
+        true
+    }
+
+    /// Whether `w` is a reference to the head of an allocation.
+    #[inline]
+    fn head_of(&self, w: usize) -> Option<usize> {
+        if w & 7 != 0 || w == 0 || !w.is_multiple_of(BLOCK) {
+            return None;
+        }
+        let b = w / BLOCK;
+        if b < self.n_blocks && self.atb(b) == AT_HEAD {
+            Some(b)
+        } else {
+            None
+        }
+    }
+
+    /// Start a collection (nothing is marked yet).
+    pub fn begin_collect(&mut self) -> Marker {
+        Marker {
+            stack: [0; MARK_STACK_LEN],
+            sp: 0,
+            overflow: false,
+        }
+    }
+
+    /// Mark a root and everything reachable from it.
+    pub fn mark_root(&mut self, m: &mut Marker, root: Obj) {
+        if let Some(b) = self.head_of(root.0) {
+            self.set_atb(b, AT_MARK);
+            self.push_mark(m, b);
+            self.drain(m);
+        }
+    }
+
+    fn push_mark(&mut self, m: &mut Marker, b: usize) {
+        if m.sp < MARK_STACK_LEN {
+            m.stack[m.sp] = b;
+            m.sp += 1;
+        } else {
+            m.overflow = true;
+        }
+    }
+
+    /// Scan the children of marked block `b`.
+    fn scan(&mut self, m: &mut Marker, b: usize) {
+        let off = b * BLOCK;
+        let h = self.rd(off);
+        if header::flags(h) & header::LEAF != 0 && h & 1 == 1 {
+            return;
+        }
+        let n_words = self.alloc_blocks(b) * BLOCK / WORD;
+        for i in 1..n_words {
+            let w = self.rd(off + i * WORD);
+            if let Some(c) = self.head_of(w) {
+                self.set_atb(c, AT_MARK);
+                self.push_mark(m, c);
+            }
+        }
+    }
+
+    fn drain(&mut self, m: &mut Marker) {
+        while m.sp > 0 {
+            m.sp -= 1;
+            let b = m.stack[m.sp];
+            self.scan(m, b);
+        }
+    }
+
+    /// Finish marking (deal with mark-stack overflow), then sweep. Returns blocks freed.
+    pub fn finish_collect(&mut self, mut m: Marker) -> usize {
+        while m.overflow {
+            m.overflow = false;
+            for b in 0..self.n_blocks {
+                if self.atb(b) == AT_MARK {
+                    self.scan(&mut m, b);
+                    self.drain(&mut m);
+                }
+            }
+        }
+        // Sweep.
+        let mut freed = 0;
+        let mut b = 0;
+        let mut first_free = None;
+        while b < self.n_blocks {
+            match self.atb(b) {
+                AT_MARK => {
+                    self.set_atb(b, AT_HEAD);
+                    b += 1;
+                }
+                AT_HEAD => {
+                    if b == 0 {
+                        b += 1;
+                        continue;
+                    }
+                    self.set_atb(b, AT_FREE);
+                    first_free.get_or_insert(b);
+                    freed += 1;
+                    b += 1;
+                    while b < self.n_blocks && self.atb(b) == AT_TAIL {
+                        self.set_atb(b, AT_FREE);
+                        freed += 1;
+                        b += 1;
+                    }
+                }
+                AT_FREE => {
+                    first_free.get_or_insert(b);
+                    b += 1;
+                }
+                _ => b += 1,
+            }
+        }
+        // Block 0 stays reserved.
+        self.set_atb(0, AT_HEAD);
+        self.used_blocks -= freed;
+        self.first_free = first_free.unwrap_or(self.n_blocks);
+        self.next_fit = self.first_free;
+        self.collections += 1;
+        freed
+    }
+
+    /// Current statistics.
+    pub fn stats(&self) -> HeapStats {
+        HeapStats {
+            total: self.n_blocks * BLOCK,
+            used: self.used_blocks * BLOCK,
+            peak: self.peak_blocks * BLOCK,
+            collections: self.collections,
+        }
+    }
+}
+
+/// State of a collection in progress.
+pub struct Marker {
+    stack: [usize; MARK_STACK_LEN],
+    sp: usize,
+    overflow: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+    use std::vec;
+
+    fn collect(h: &mut Heap, roots: &[Obj]) -> usize {
+        let mut m = h.begin_collect();
+        for &r in roots {
+            h.mark_root(&mut m, r);
+        }
+        h.finish_collect(m)
+    }
+
+    #[test]
+    fn alloc_and_collect() {
+        let mut buf = vec![0u8; 4096];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let a = h.alloc_obj(TypeId::TUPLE, 0, 4).unwrap();
+        let b = h.alloc_obj(TypeId::TUPLE, 0, 4).unwrap();
+        let c = h.alloc_obj(TypeId::TUPLE, 0, 4).unwrap();
+        assert!(a.is_heap() && b.is_heap() && a != b);
+        // a -> b; c unreachable.
+        h.set_obj(a, 1, b);
+        let used = h.stats().used;
+        let freed = collect(&mut h, &[a]);
+        assert_eq!(freed * BLOCK, 4 * WORD / BLOCK * BLOCK);
+        assert!(h.stats().used < used);
+        assert_eq!(h.alloc_size(b), 4 * WORD);
+        assert_eq!(h.alloc_size(c), 0);
+        // c's blocks are reused.
+        let d = h.alloc_obj(TypeId::TUPLE, 0, 4).unwrap();
+        assert_eq!(d, c);
+    }
+
+    #[test]
+    fn cycles_are_collected() {
+        let mut buf = vec![0u8; 4096];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let base = h.stats().used;
+        let a = h.alloc_obj(TypeId::LIST, 0, 2).unwrap();
+        let b = h.alloc_obj(TypeId::LIST, 0, 2).unwrap();
+        h.set_obj(a, 1, b);
+        h.set_obj(b, 1, a);
+        collect(&mut h, &[a]);
+        assert_eq!(h.alloc_size(b), 2 * WORD);
+        collect(&mut h, &[]);
+        assert_eq!(h.stats().used, base);
+    }
+
+    #[test]
+    fn leaf_objects_are_not_scanned() {
+        let mut buf = vec![0u8; 4096];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let s = h.alloc_obj(TypeId::STR, header::LEAF, 4).unwrap();
+        let t = h.alloc_obj(TypeId::TUPLE, 0, 2).unwrap();
+        // A word inside the leaf that looks like a reference to t.
+        h.set_obj(s, 2, t);
+        collect(&mut h, &[s]);
+        assert_eq!(h.alloc_size(t), 0);
+    }
+
+    #[test]
+    fn long_chains_overflow_the_mark_stack() {
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut h = Heap::new(&mut buf).unwrap();
+        // A node with many children, each with a child: more than the mark stack holds.
+        let n = 3 * MARK_STACK_LEN;
+        let root = h.alloc_obj(TypeId::TUPLE, 0, n + 1).unwrap();
+        for i in 0..n {
+            let c = h.alloc_obj(TypeId::TUPLE, 0, 2).unwrap();
+            let g = h.alloc_obj(TypeId::TUPLE, 0, 2).unwrap();
+            h.set_obj(c, 1, g);
+            h.set_obj(root, i + 1, c);
+        }
+        let used = h.stats().used;
+        assert_eq!(collect(&mut h, &[root]), 0);
+        assert_eq!(h.stats().used, used);
+        collect(&mut h, &[]);
+        assert_eq!(h.stats().used, BLOCK);
+    }
+
+    #[test]
+    fn exhaustion_and_resize() {
+        let mut buf = vec![0u8; 1024];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let mut n = 0;
+        while h.alloc_raw(BLOCK).is_some() {
+            n += 1;
+        }
+        assert_eq!(n + 1, h.n_blocks());
+        collect(&mut h, &[]);
+        let a = h.alloc_obj(TypeId::ARRAY, 0, 2).unwrap();
+        assert!(h.resize_in_place(a, 6 * WORD));
+        assert_eq!(h.alloc_size(a), 6 * WORD);
+        assert!(h.resize_in_place(a, WORD));
+        h.free(a);
+        assert_eq!(h.stats().used, BLOCK);
+    }
+}

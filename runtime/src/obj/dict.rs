@@ -1,0 +1,571 @@
+//! `dict` (insertion-ordered hash table), also the storage of `set`, module globals,
+//! class and instance attribute dicts.
+//!
+//! Corresponds to MicroPython's `py/objdict.c` and `py/map.c`.
+//!
+//! Layout: `[header, length, table]`, the table (`DICT_TABLE`, NULL while empty) is
+//! `[header, index size, entries used, index[index size], (key, value)[capacity]]`:
+//! an open-addressing index (linear probing; slot = entry number + 1, 0 = empty) into an
+//! array of entries kept in insertion order; deleted entries keep their slot with the key
+//! `Obj::DELETED` until the next resize compacts them. Capacity is 3/4 of the index size.
+//!
+//! Where we differ: MicroPython's dicts are unordered (ordered only for `OrderedDict`
+//! and small maps); ours keep insertion order like CPython's, so iteration order matches
+//! CPython output.
+
+use crate::builtins::{method, method_class, NativeDef};
+use crate::obj::{Obj, TypeId};
+use crate::vm::{Fmt, Vm};
+use crate::{q, PyResult};
+
+const T_NINDEX: usize = 1;
+const T_NUSED: usize = 2;
+const T_INDEX: usize = 3;
+
+fn capacity(n_index: usize) -> usize {
+    n_index - n_index / 4
+}
+
+impl<'h> Vm<'h> {
+    /// A new empty dict with room for `n` entries.
+    pub fn dict_new(&mut self, n: usize) -> PyResult<Obj> {
+        self.dict_like_new(TypeId::DICT, n)
+    }
+
+    pub(crate) fn dict_like_new(&mut self, tid: TypeId, n: usize) -> PyResult<Obj> {
+        let d = self.alloc(tid, 0, 3)?;
+        self.heap.set_int(d, 1, 0);
+        if n > 0 {
+            let mark = self.roots_mark();
+            self.root(d)?;
+            let t = self.dict_table_new(n);
+            self.unroot_to(mark);
+            self.heap.set_obj(d, 2, t?);
+        }
+        Ok(d)
+    }
+
+    fn dict_table_new(&mut self, n: usize) -> PyResult<Obj> {
+        let mut n_index = 4;
+        while capacity(n_index) < n {
+            n_index *= 2;
+        }
+        let cap = capacity(n_index);
+        let t = self.alloc(TypeId::DICT_TABLE, 0, T_INDEX + n_index + 2 * cap)?;
+        self.heap.set_int(t, T_NINDEX, n_index);
+        self.heap.set_int(t, T_NUSED, 0);
+        for i in 0..n_index {
+            self.heap.set_int(t, T_INDEX + i, 0);
+        }
+        Ok(t)
+    }
+
+    /// Whether `o` is a dict (exactly; subclasses use their native base).
+    pub(crate) fn is_dict(&self, o: Obj) -> bool {
+        o.is_heap() && self.heap.tid(o) == TypeId::DICT
+    }
+
+    /// Whether `d` has the dict layout (dict, set, frozenset).
+    #[inline]
+    pub(crate) fn is_dict_like(&self, d: Obj) -> bool {
+        d.is_heap()
+            && matches!(
+                self.heap.tid(d),
+                TypeId::DICT | TypeId::SET | TypeId::FROZENSET
+            )
+    }
+
+    /// The table of a dict-like object (NULL if empty or not dict-like).
+    #[inline]
+    fn table(&self, d: Obj) -> Obj {
+        if self.is_dict_like(d) {
+            self.heap.get_obj(d, 2)
+        } else {
+            Obj::NULL
+        }
+    }
+
+    fn not_a_dict(&mut self) -> crate::PyErr {
+        self.raise(TypeId::TYPE_ERROR, "expected dict")
+    }
+
+    /// Number of entries.
+    pub fn dict_len(&self, d: Obj) -> usize {
+        if !self.is_dict_like(d) {
+            return 0;
+        }
+        self.heap.get_int(d, 1)
+    }
+
+    /// Number of entry slots used (live and deleted): iterate `0..dict_used(d)` with
+    /// [`Vm::dict_entry`].
+    pub fn dict_used(&self, d: Obj) -> usize {
+        let t = self.table(d);
+        if t.is_null() {
+            0
+        } else {
+            self.heap.get_int(t, T_NUSED)
+        }
+    }
+
+    /// Entry `i` as (key, value), or `None` if it is deleted or out of range.
+    pub fn dict_entry(&self, d: Obj, i: usize) -> Option<(Obj, Obj)> {
+        let t = self.table(d);
+        if t.is_null() || i >= self.heap.get_int(t, T_NUSED) {
+            return None;
+        }
+        let e = T_INDEX + self.heap.get_int(t, T_NINDEX) + 2 * i;
+        let k = self.heap.get_obj(t, e);
+        if k == Obj::DELETED || k.is_null() {
+            return None;
+        }
+        Some((k, self.heap.get_obj(t, e + 1)))
+    }
+
+    /// Find `key`: `(entry index, index slot)` if present, else `(None, free slot)`.
+    fn dict_find(&mut self, d: Obj, key: Obj) -> PyResult<(Option<usize>, usize)> {
+        if !self.is_dict_like(d) {
+            return Err(self.not_a_dict());
+        }
+        let t = self.heap.get_obj(d, 2);
+        if t.is_null() {
+            return Ok((None, 0));
+        }
+        let h = self.hash(key)?;
+        // Re-read the table: hashing may have run Python code.
+        let t = self.heap.get_obj(d, 2);
+        if t.is_null() {
+            return Ok((None, 0));
+        }
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let mask = n_index - 1;
+        let mut i = h & mask;
+        for _ in 0..n_index {
+            let slot = self.heap.get_int(t, T_INDEX + i);
+            if slot == 0 {
+                return Ok((None, i));
+            }
+            let e = slot - 1;
+            let k = self.heap.get_obj(t, T_INDEX + n_index + 2 * e);
+            if k == key {
+                return Ok((Some(e), i));
+            }
+            if k != Obj::DELETED && self.keys_maybe_equal(k, key) && self.equal(k, key)? {
+                // The table may have changed under a user __eq__; only trust a stable one.
+                if self.heap.get_obj(d, 2) == t {
+                    return Ok((Some(e), i));
+                }
+                return self.dict_find(d, key);
+            }
+            i = (i + 1) & mask;
+        }
+        Ok((None, usize::MAX))
+    }
+
+    /// Cheap pre-check before calling `equal` on two dict keys.
+    fn keys_maybe_equal(&self, a: Obj, b: Obj) -> bool {
+        if a.is_small() && b.is_small() {
+            return false;
+        }
+        if a.is_qstr() && b.is_qstr() {
+            return false;
+        }
+        true
+    }
+
+    /// `d[key]` if present.
+    pub fn dict_get(&mut self, d: Obj, key: Obj) -> PyResult<Option<Obj>> {
+        let (e, _) = self.dict_find(d, key)?;
+        Ok(e.map(|e| self.entry_value(d, e)))
+    }
+
+    fn entry_value(&self, d: Obj, e: usize) -> Obj {
+        let t = self.heap.get_obj(d, 2);
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        self.heap.get_obj(t, T_INDEX + n_index + 2 * e + 1)
+    }
+
+    /// Look up a qstr key without running Python code (str keys compare by text).
+    pub fn dict_get_q(&self, d: Obj, q: crate::Qstr) -> Option<Obj> {
+        let t = self.table(d);
+        if t.is_null() {
+            return None;
+        }
+        let key = Obj::qstr(q);
+        let h = self.str_hash(key);
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let mask = n_index - 1;
+        let mut i = h & mask;
+        for _ in 0..n_index {
+            let slot = self.heap.get_int(t, T_INDEX + i);
+            if slot == 0 {
+                return None;
+            }
+            let e = T_INDEX + n_index + 2 * (slot - 1);
+            let k = self.heap.get_obj(t, e);
+            if k == key || (!k.is_qstr() && self.is_str(k) && self.str_eq(k, key)) {
+                return Some(self.heap.get_obj(t, e + 1));
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    /// `d[key] = value` (key and value must be rooted by the caller).
+    pub fn dict_set(&mut self, d: Obj, key: Obj, value: Obj) -> PyResult<()> {
+        let (e, _) = self.dict_find(d, key)?;
+        if let Some(e) = e {
+            let t = self.heap.get_obj(d, 2);
+            let n_index = self.heap.get_int(t, T_NINDEX);
+            self.heap.set_obj(t, T_INDEX + n_index + 2 * e + 1, value);
+            return Ok(());
+        }
+        // Make room, then insert without calling Python again (hash is re-computed, but
+        // hashes of keys are stable).
+        let t = self.heap.get_obj(d, 2);
+        let need_grow = t.is_null() || {
+            let n_index = self.heap.get_int(t, T_NINDEX);
+            self.heap.get_int(t, T_NUSED) >= capacity(n_index)
+        };
+        if need_grow {
+            let mark = self.roots_mark();
+            self.root(key)?;
+            self.root(value)?;
+            let r = self.dict_resize(d, self.dict_len(d) + 1);
+            self.unroot_to(mark);
+            r?;
+        }
+        let h = self.hash(key)?;
+        let t = self.heap.get_obj(d, 2);
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let used = self.heap.get_int(t, T_NUSED);
+        let mask = n_index - 1;
+        let mut i = h & mask;
+        while self.heap.get_int(t, T_INDEX + i) != 0 {
+            i = (i + 1) & mask;
+        }
+        self.heap.set_int(t, T_INDEX + i, used + 1);
+        let e = T_INDEX + n_index + 2 * used;
+        self.heap.set_obj(t, e, key);
+        self.heap.set_obj(t, e + 1, value);
+        self.heap.set_int(t, T_NUSED, used + 1);
+        let n = self.dict_len(d);
+        self.heap.set_int(d, 1, n + 1);
+        Ok(())
+    }
+
+    /// Rebuild the table with room for `n` live entries (compacting deleted ones).
+    fn dict_resize(&mut self, d: Obj, n: usize) -> PyResult<()> {
+        let mark = self.roots_mark();
+        self.root(d)?;
+        let r = self.dict_resize_inner(d, n);
+        self.unroot_to(mark);
+        r
+    }
+
+    fn dict_resize_inner(&mut self, d: Obj, n: usize) -> PyResult<()> {
+        let old = self.heap.get_obj(d, 2);
+        let nt = self.dict_table_new(n.max(self.dict_len(d) * 2).max(3))?;
+        self.root(nt)?;
+        let n_index = self.heap.get_int(nt, T_NINDEX);
+        let mask = n_index - 1;
+        let mut used = 0;
+        if !old.is_null() {
+            let old_index = self.heap.get_int(old, T_NINDEX);
+            let old_used = self.heap.get_int(old, T_NUSED);
+            for e in 0..old_used {
+                let oe = T_INDEX + old_index + 2 * e;
+                let k = self.heap.get_obj(old, oe);
+                if k == Obj::DELETED || k.is_null() {
+                    continue;
+                }
+                let v = self.heap.get_obj(old, oe + 1);
+                let h = self.hash(k)?;
+                let mut i = h & mask;
+                while self.heap.get_int(nt, T_INDEX + i) != 0 {
+                    i = (i + 1) & mask;
+                }
+                self.heap.set_int(nt, T_INDEX + i, used + 1);
+                let ne = T_INDEX + n_index + 2 * used;
+                self.heap.set_obj(nt, ne, k);
+                self.heap.set_obj(nt, ne + 1, v);
+                used += 1;
+            }
+        }
+        self.heap.set_int(nt, T_NUSED, used);
+        if self.heap.get_obj(d, 2) == old && !old.is_null() {
+            self.heap.free(old);
+        }
+        self.heap.set_obj(d, 2, nt);
+        Ok(())
+    }
+
+    /// Remove `key`, returning its value if it was present.
+    pub fn dict_del(&mut self, d: Obj, key: Obj) -> PyResult<Option<Obj>> {
+        let (e, _) = self.dict_find(d, key)?;
+        let e = match e {
+            Some(e) => e,
+            None => return Ok(None),
+        };
+        let t = self.heap.get_obj(d, 2);
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let ei = T_INDEX + n_index + 2 * e;
+        let v = self.heap.get_obj(t, ei + 1);
+        self.heap.set_obj(t, ei, Obj::DELETED);
+        self.heap.set_obj(t, ei + 1, Obj::NULL);
+        let n = self.dict_len(d);
+        self.heap.set_int(d, 1, n - 1);
+        Ok(Some(v))
+    }
+
+    /// Remove every entry.
+    pub fn dict_clear(&mut self, d: Obj) {
+        if !self.is_dict_like(d) {
+            return;
+        }
+        self.heap.set_int(d, 1, 0);
+        self.heap.set_obj(d, 2, Obj::NULL);
+    }
+
+    /// A copy of a dict (or set).
+    pub(crate) fn dict_copy(&mut self, d: Obj) -> PyResult<Obj> {
+        let tid = self.heap.tid(d);
+        let n = self.dict_len(d);
+        let nd = self.dict_like_new(tid, n)?;
+        let mark = self.roots_mark();
+        self.root(nd)?;
+        let r = (|| {
+            for i in 0..self.dict_used(d) {
+                if let Some((k, v)) = self.dict_entry(d, i) {
+                    self.dict_set(nd, k, v)?;
+                }
+            }
+            Ok(nd)
+        })();
+        self.unroot_to(mark);
+        r
+    }
+
+    /// `d.update(other)` for a dict or an iterable of pairs.
+    pub(crate) fn dict_update(&mut self, d: Obj, other: Obj) -> PyResult<()> {
+        let other_d = self.native_base(other, TypeId::DICT);
+        if self.is_dict(other_d) {
+            let mut i = 0;
+            while i < self.dict_used(other_d) {
+                if let Some((k, v)) = self.dict_entry(other_d, i) {
+                    self.dict_set(d, k, v)?;
+                }
+                i += 1;
+            }
+            return Ok(());
+        }
+        // An object with keys() (a mapping) or an iterable of pairs.
+        let mark = self.roots_mark();
+        let r = (|| {
+            let it = self.get_iter(other)?;
+            self.root(it)?;
+            loop {
+                let pair = self.iter_next(it)?;
+                if pair == Obj::STOP {
+                    return Ok(());
+                }
+                let m2 = self.roots_mark();
+                self.root(pair)?;
+                let mut kv = [Obj::NULL; 2];
+                self.unpack_into(pair, &mut kv).map_err(|e| {
+                    let _ = e;
+                    self.raise(
+                        TypeId::VALUE_ERROR,
+                        "dictionary update sequence element has wrong length",
+                    )
+                })?;
+                self.root(kv[0])?;
+                self.root(kv[1])?;
+                self.dict_set(d, kv[0], kv[1])?;
+                self.unroot_to(m2);
+            }
+        })();
+        self.unroot_to(mark);
+        r
+    }
+}
+
+fn self_dict(vm: &mut Vm, args: &[Obj]) -> PyResult<Obj> {
+    let d = match args.first() {
+        Some(&d) => vm.native_base(d, TypeId::DICT),
+        None => Obj::NULL,
+    };
+    if vm.is_dict(d) {
+        Ok(d)
+    } else {
+        Err(vm.raise(TypeId::TYPE_ERROR, "expected dict"))
+    }
+}
+
+/// Raise `KeyError(key)`.
+pub(crate) fn key_error(vm: &mut Vm, key: Obj) -> crate::PyErr {
+    match crate::obj::exception::new(vm, Obj::type_obj(TypeId::KEY_ERROR), &[key]) {
+        Ok(e) => vm.raise_obj(e),
+        Err(e) => e,
+    }
+}
+
+fn get(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 2, 3)?;
+    let d = self_dict(vm, args)?;
+    Ok(vm
+        .dict_get(d, args[1])?
+        .unwrap_or(args.get(2).copied().unwrap_or(Obj::NONE)))
+}
+
+fn pop(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 2, 3)?;
+    let d = self_dict(vm, args)?;
+    match vm.dict_del(d, args[1])? {
+        Some(v) => Ok(v),
+        None => match args.get(2) {
+            Some(&dflt) => Ok(dflt),
+            None => Err(key_error(vm, args[1])),
+        },
+    }
+}
+
+fn popitem(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 1)?;
+    let d = self_dict(vm, args)?;
+    let mut i = vm.dict_used(d);
+    while i > 0 {
+        i -= 1;
+        if let Some((k, v)) = vm.dict_entry(d, i) {
+            let t = vm.new_tuple(&[k, v])?;
+            let mark = vm.roots_mark();
+            vm.root(t)?;
+            let r = vm.dict_del(d, k);
+            vm.unroot_to(mark);
+            r?;
+            return Ok(t);
+        }
+    }
+    Err(vm.raise(TypeId::KEY_ERROR, "popitem(): dictionary is empty"))
+}
+
+fn setdefault(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 2, 3)?;
+    let d = self_dict(vm, args)?;
+    if let Some(v) = vm.dict_get(d, args[1])? {
+        return Ok(v);
+    }
+    let v = args.get(2).copied().unwrap_or(Obj::NONE);
+    vm.dict_set(d, args[1], v)?;
+    Ok(v)
+}
+
+fn update(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 2)?;
+    let d = self_dict(vm, args)?;
+    if let Some(&o) = args.get(1) {
+        vm.dict_update(d, o)?;
+    }
+    if !kw.is_null() {
+        vm.dict_update(d, kw)?;
+    }
+    Ok(Obj::NONE)
+}
+
+fn clear(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 1)?;
+    let d = self_dict(vm, args)?;
+    vm.dict_clear(d);
+    Ok(Obj::NONE)
+}
+
+fn copy(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 1)?;
+    let d = self_dict(vm, args)?;
+    vm.dict_copy(d)
+}
+
+fn view(vm: &mut Vm, args: &[Obj], kind: usize) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 1)?;
+    let d = self_dict(vm, args)?;
+    crate::obj::iter::new_dict_view(vm, d, kind)
+}
+
+fn keys(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    view(vm, args, crate::obj::iter::VIEW_KEYS)
+}
+
+fn values(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    view(vm, args, crate::obj::iter::VIEW_VALUES)
+}
+
+fn items(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    view(vm, args, crate::obj::iter::VIEW_ITEMS)
+}
+
+fn fromkeys(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 2, 3)?;
+    let v = args.get(2).copied().unwrap_or(Obj::NONE);
+    let d = vm.dict_new(0)?;
+    let mark = vm.roots_mark();
+    vm.root(d)?;
+    let r = (|| {
+        let it = vm.get_iter(args[1])?;
+        vm.root(it)?;
+        let slot = vm.root(Obj::NULL)?;
+        loop {
+            let k = vm.iter_next(it)?;
+            if k == Obj::STOP {
+                return Ok(d);
+            }
+            vm.set_rooted(slot, k);
+            vm.dict_set(d, k, v)?;
+        }
+    })();
+    vm.unroot_to(mark);
+    r
+}
+
+fn init(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 1, 2)?;
+    let d = self_dict(vm, args)?;
+    if let Some(&o) = args.get(1) {
+        vm.dict_update(d, o)?;
+    }
+    if !kw.is_null() {
+        vm.dict_update(d, kw)?;
+    }
+    Ok(Obj::NONE)
+}
+
+/// `dict` methods.
+pub static METHODS: [NativeDef; 12] = [
+    method(q!("__init__"), init),
+    method(q!("clear"), clear),
+    method(q!("copy"), copy),
+    method_class(q!("fromkeys"), fromkeys),
+    method(q!("get"), get),
+    method(q!("items"), items),
+    method(q!("keys"), keys),
+    method(q!("pop"), pop),
+    method(q!("popitem"), popitem),
+    method(q!("setdefault"), setdefault),
+    method(q!("update"), update),
+    method(q!("values"), values),
+];
+
+/// `d[key]` with KeyError.
+pub(crate) fn subscr(vm: &mut Vm, d: Obj, key: Obj) -> PyResult<Obj> {
+    match vm.dict_get(d, key)? {
+        Some(v) => Ok(v),
+        None => Err(key_error(vm, key)),
+    }
+}
+
+/// Raise TypeError "unhashable type: 'X'".
+pub(crate) fn unhashable(vm: &mut Vm, o: Obj) -> crate::PyErr {
+    vm.raise_fmt(
+        TypeId::TYPE_ERROR,
+        &[Fmt::S("unhashable type: '"), Fmt::T(o), Fmt::S("'")],
+    )
+}

@@ -1,0 +1,255 @@
+//! Interned strings (qstrs): the `.mpy` static list, the runtime's own names, and the
+//! strings interned at load time.
+//!
+//! Corresponds to MicroPython's `py/qstr.c` and the generated `genhdr/qstrdefs.generated.h`.
+//!
+//! Ids: 0 is the null qstr; `1..=STATIC_QSTR_COUNT` are the `.mpy` static qstrs (the same
+//! ids a `.mpy` qstr table uses); then [`EXTRA`], the names the runtime itself needs
+//! (special methods, builtins, method names), resolved at compile time by the [`q!`] macro;
+//! then the dynamic qstrs interned into the heap pool (see `Vm::intern`).
+//!
+//! Where we differ from MicroPython: there is no build step generating the table: the
+//! runtime's names are a `const` list checked at compile time, and the text-to-id index
+//! for the static names is a `const` hash table. The hash is a word-sized djb2 variant
+//! (MicroPython truncates it to one or two bytes).
+
+use upyc_bytecode::mpy::{STATIC_QSTRS, STATIC_QSTR_COUNT};
+
+/// A qstr id.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct Qstr(pub u16);
+
+impl Qstr {
+    /// The null qstr.
+    pub const NULL: Qstr = Qstr(0);
+}
+
+/// Names the runtime needs beyond the `.mpy` static list (ids follow the static ones).
+pub static EXTRA: [&str; EXTRA_COUNT] = extra_list();
+
+macro_rules! extra {
+    ($($s:literal),* $(,)?) => {
+        /// Number of runtime names.
+        pub const EXTRA_COUNT: usize = [$($s),*].len();
+        const fn extra_list() -> [&'static str; EXTRA_COUNT] { [$($s),*] }
+    };
+}
+
+extra! {
+    // special methods
+    "__add__", "__sub__", "__mul__", "__matmul__", "__floordiv__", "__truediv__", "__mod__",
+    "__pow__", "__and__", "__or__", "__xor__", "__lshift__", "__rshift__",
+    "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rfloordiv__", "__rtruediv__",
+    "__rmod__", "__rpow__", "__rand__", "__ror__", "__rxor__", "__rlshift__", "__rrshift__",
+    "__iadd__", "__isub__", "__imul__", "__imatmul__", "__ifloordiv__", "__itruediv__",
+    "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__",
+    "__lt__", "__gt__", "__eq__", "__le__", "__ge__", "__ne__", "__contains__", "__neg__",
+    "__pos__", "__invert__", "__abs__", "__bool__", "__float__", "__index__", "__divmod__",
+    "__del__", "__get__", "__set__", "__delete__", "__delattr__", "__setattr__", "__bases__",
+    "__dict__", "__doc__", "__file__", "__path__", "__builtins__", "__import__",
+    "__build_class__", "__version__", "__reversed__", "__sizeof__", "__complex__",
+    "__round__", "__self__", "__func__", "__traceback__", "__cause__", "__context__",
+    "__set_name__", "__init_subclass__", "__missing__", "__mro__", "__format__",
+    "__await__", "__aiter__", "__anext__", "__aenter__", "__aexit__", "__length_hint__",
+    "__trunc__", "__floor__", "__ceil__", "__orig_bases__", "__slots__", "__annotations__",
+    // type names
+    "float", "complex", "frozenset", "slice", "function", "bound_method", "generator",
+    "module", "cell", "property", "ellipsis", "NotImplementedType", "NotImplemented",
+    "iterator", "enumerate", "filter", "reversed", "dict_view", "dict_keys", "dict_values",
+    "dict_items", "closure", "builtin_function_or_method", "StopAsyncIteration",
+    "UnicodeError", "UnboundLocalError", "RecursionError", "ModuleNotFoundError",
+    // builtin functions
+    "bin", "delattr", "hex", "input", "max", "min", "oct", "vars", "compile",
+    // str methods
+    "partition", "rpartition", "splitlines", "center", "ljust", "rjust", "zfill", "title",
+    "capitalize", "swapcase", "casefold", "encode", "decode", "isalnum", "istitle",
+    "expandtabs", "removeprefix", "removesuffix", "isdecimal", "isnumeric", "isidentifier",
+    "isprintable", "isascii", "maketrans", "translate", "format_map",
+    // container methods
+    "fromkeys", "add", "difference", "difference_update", "discard", "intersection",
+    "intersection_update", "isdisjoint", "issubset", "issuperset",
+    "symmetric_difference", "symmetric_difference_update", "union", "fromhex",
+    // numbers
+    "bit_length", "bit_count", "conjugate", "real", "imag", "numerator", "denominator",
+    "is_integer", "as_integer_ratio", "big", "signed", "byteorder", "length",
+    // misc names
+    "with_traceback", "code", "errno", "indices", "default", "maxsplit", "base", "ndigits",
+    "fget", "fset", "fdel", "doc", "getter", "setter", "deleter", "utf8", "ascii", "strict",
+    "errors", "encoding", "file", "flush", "keepends", "tabsize",
+    "mro", "cls", "x", "object_", "name", "msg", "filename", "lineno",
+    // modules
+    "sys", "gc", "time", "math", "argv", "path", "modules", "implementation", "version",
+    "version_info", "platform", "maxsize", "exit", "stdout", "stderr", "stdin",
+    "print_exception", "_mpy", "exc_info", "getsizeof", "linux", "upyc", "buffer",
+    "collect", "mem_free", "mem_alloc", "enable", "disable", "isenabled", "threshold",
+    "opt_level", "mem_info", "qstr_info", "heap_lock", "heap_unlock", "kbd_intr",
+    "sleep", "sleep_ms", "sleep_us", "ticks_ms", "ticks_us", "ticks_cpu", "ticks_diff",
+    "ticks_add", "time_ns", "monotonic", "perf_counter", "localtime", "gmtime", "mktime",
+    "pi", "e", "inf", "nan", "tau", "sqrt", "floor", "ceil", "trunc", "fabs", "isnan",
+    "isinf", "isfinite", "copysign", "fmod", "modf", "frexp", "ldexp", "exp", "log",
+    "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "degrees",
+    "radians", "gcd", "isqrt", "factorial", "hypot", "builtins_", "<lambda>", "<listcomp>",
+    "<dictcomp>", "<setcomp>", "<genexpr>", "<stdin>", "<string>", "TextIOWrapper",
+    "metaclass", "_machine", "umath", "usys", "utime",
+    "__bytes__",
+    "calcsize", "offset", "pack", "pack_into", "unpack", "unpack_from",
+    "memoryview", "tobytes",
+    "EACCES", "EADDRINUSE", "EAGAIN", "EALREADY", "EBADF", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EEXIST", "EHOSTUNREACH", "EINPROGRESS", "EINVAL", "EIO", "EISDIR", "ENOBUFS", "ENODEV", "ENOENT", "ENOMEM", "ENOTCONN", "EOPNOTSUPP", "EPERM", "ETIMEDOUT", "errorcode", "schedule", "stack_use",
+    "abs_tol", "acosh", "asinh", "atanh", "cosh", "erf", "erfc", "expm1", "gamma", "isclose", "lgamma", "log1p", "rel_tol", "sinh", "tanh",
+    "__getattribute__",
+}
+
+/// First dynamic (heap-interned) qstr id.
+pub const DYN_BASE: u16 = (1 + STATIC_QSTR_COUNT + EXTRA_COUNT) as u16;
+
+/// Text of a static or runtime qstr (`None` for null and dynamic ids).
+pub const fn builtin_text(q: Qstr) -> Option<&'static str> {
+    let id = q.0 as usize;
+    if id == 0 {
+        None
+    } else if id <= STATIC_QSTR_COUNT {
+        Some(STATIC_QSTRS[id - 1])
+    } else if id < DYN_BASE as usize {
+        Some(EXTRA[id - 1 - STATIC_QSTR_COUNT])
+    } else {
+        None
+    }
+}
+
+const fn text_at(id: usize) -> &'static [u8] {
+    if id <= STATIC_QSTR_COUNT {
+        STATIC_QSTRS[id - 1].as_bytes()
+    } else {
+        extra_list()[id - 1 - STATIC_QSTR_COUNT].as_bytes()
+    }
+}
+
+const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// The hash of a string's bytes (also `hash(str)`); never 0.
+pub const fn hash_bytes(b: &[u8]) -> usize {
+    let mut h: usize = 5381;
+    let mut i = 0;
+    while i < b.len() {
+        h = h.wrapping_mul(33) ^ b[i] as usize;
+        i += 1;
+    }
+    // Keep it a non-negative small int on every word size.
+    h &= usize::MAX >> 2;
+    if h == 0 {
+        1
+    } else {
+        h
+    }
+}
+
+/// Id of a static or runtime name, at compile time (fails to compile if unknown).
+pub const fn qid(s: &str) -> Qstr {
+    let b = s.as_bytes();
+    let mut id = 1;
+    while id < DYN_BASE as usize {
+        if bytes_eq(text_at(id), b) {
+            return Qstr(id as u16);
+        }
+        id += 1;
+    }
+    panic!("not a runtime qstr: add it to qstr::EXTRA")
+}
+
+/// The qstr for a string literal, resolved at compile time.
+#[macro_export]
+macro_rules! q {
+    ($s:literal) => {{
+        const Q: $crate::qstr::Qstr = $crate::qstr::qid($s);
+        Q
+    }};
+}
+
+const INDEX_LEN: usize = 1024;
+
+/// Open-addressing index from text hash to static/runtime id (0 = empty).
+static INDEX: [u16; INDEX_LEN] = build_index();
+
+/// Hashes of the static and runtime names, by id.
+pub static HASHES: [usize; DYN_BASE as usize] = build_hashes();
+
+const fn build_hashes() -> [usize; DYN_BASE as usize] {
+    let mut t = [0usize; DYN_BASE as usize];
+    let mut id = 1;
+    while id < DYN_BASE as usize {
+        t[id] = hash_bytes(text_at(id));
+        id += 1;
+    }
+    t
+}
+
+const fn build_index() -> [u16; INDEX_LEN] {
+    assert!((DYN_BASE as usize) < INDEX_LEN * 3 / 4);
+    let mut t = [0u16; INDEX_LEN];
+    let mut id = 1;
+    while id < DYN_BASE as usize {
+        let mut i = hash_bytes(text_at(id)) & (INDEX_LEN - 1);
+        // Duplicate texts keep the first id.
+        let mut dup = false;
+        while t[i] != 0 {
+            if bytes_eq(text_at(t[i] as usize), text_at(id)) {
+                dup = true;
+                break;
+            }
+            i = (i + 1) & (INDEX_LEN - 1);
+        }
+        if !dup {
+            t[i] = id as u16;
+        }
+        id += 1;
+    }
+    t
+}
+
+/// Id of a static or runtime name with this text.
+pub fn find_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
+    let mut i = hash & (INDEX_LEN - 1);
+    for _ in 0..INDEX_LEN {
+        let id = INDEX[i];
+        if id == 0 {
+            return None;
+        }
+        if builtin_text(Qstr(id)).map(str::as_bytes) == Some(b) {
+            return Some(Qstr(id));
+        }
+        i = (i + 1) & (INDEX_LEN - 1);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_lookup() {
+        assert_eq!(q!("<module>"), Qstr(7));
+        assert_eq!(builtin_text(q!("__add__")), Some("__add__"));
+        assert_eq!(builtin_text(q!("zip")), Some("zip"));
+        for id in 1..DYN_BASE {
+            let t = builtin_text(Qstr(id)).unwrap();
+            let found = find_builtin(t.as_bytes(), hash_bytes(t.as_bytes())).unwrap();
+            assert_eq!(builtin_text(found), Some(t));
+        }
+        assert_eq!(find_builtin(b"nope_nope", hash_bytes(b"nope_nope")), None);
+        assert_eq!(builtin_text(Qstr(DYN_BASE)), None);
+    }
+}

@@ -1,0 +1,538 @@
+//! The VM state: heap, roots, pending exception, module table; allocation, collection,
+//! raising, string building and output. The dispatch loop is in [`dispatch`], function
+//! calls and argument binding in [`call`].
+//!
+//! Corresponds to MicroPython's `py/mpstate.h` (the state), `py/runtime.c` (`mp_init`,
+//! `mp_raise_*`), `py/gc.c` (`gc_collect` roots) and `py/vstr.c` (string building).
+//!
+//! Where we differ from MicroPython: there is no global state; everything hangs off
+//! [`Vm`], and the GC's roots are exactly its fields plus the `roots` stack that native
+//! code uses for temporaries (no conservative scan of the C stack).
+
+pub(crate) mod call;
+mod dispatch;
+
+use crate::gc::{Heap, BLOCK, WORD};
+use crate::obj::str::STR_DATA;
+use crate::obj::{header, Obj, TypeId};
+use crate::qstr::Qstr;
+use crate::{Config, Host, PyErr, PyResult};
+
+pub(crate) use call::CallArgs;
+pub use dispatch::{FrameMode, GenStatus};
+pub(crate) use dispatch::{F_FUN, F_LOCALS};
+
+/// Entries of the temporary-roots stack (each level of native code calling Python uses a
+/// few).
+pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 96 };
+/// Read-only images registered with [`Vm::load_static`].
+pub const MAX_IMAGES: usize = 8;
+/// Native modules registered with [`Vm::register_module`].
+pub const MAX_EXT_MODULES: usize = 8;
+
+/// A native module a firmware (or host) adds: a name and a table of functions.
+pub struct ModuleDef {
+    /// Module name, as imported.
+    pub name: &'static str,
+    /// Its functions.
+    pub funs: &'static [crate::builtins::ExtFun],
+}
+
+/// Why [`Vm::new`] failed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum InitError {
+    /// The heap buffer is too small for the VM's own tables.
+    HeapTooSmall,
+}
+
+/// A string builder: a growable str in the heap, rooted at a slot of the roots stack.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Sb(pub(crate) usize);
+
+/// Where printed text goes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Out {
+    /// The host's standard output.
+    Stdout,
+    /// The host's standard error.
+    Stderr,
+    /// A string builder.
+    Sb(Sb),
+}
+
+/// A mini formatting argument for error messages (no `core::fmt`).
+#[derive(Clone, Copy)]
+pub enum Fmt<'a> {
+    /// Literal text.
+    S(&'a str),
+    /// A decimal integer.
+    I(isize),
+    /// A qstr's text.
+    Q(Qstr),
+    /// `str(obj)`.
+    O(Obj),
+    /// `repr(obj)`.
+    R(Obj),
+    /// The type name of an object.
+    T(Obj),
+}
+
+/// The virtual machine.
+pub struct Vm<'h> {
+    pub(crate) heap: Heap<'h>,
+    pub(crate) host: &'h mut dyn Host,
+    pub(crate) config: Config,
+    /// The pending exception (`PyErr` means "look here").
+    pub(crate) pending: Obj,
+    roots: [Obj; MAX_ROOTS],
+    nroots: usize,
+    /// The innermost executing frame (frames link to their callers).
+    pub(crate) frame: Obj,
+    /// `sys.modules`.
+    pub(crate) modules: Obj,
+    /// Heap-interned qstrs.
+    pub(crate) qpool: Obj,
+    /// `sys.path` and `sys.argv` (lists).
+    pub(crate) sys_path: Obj,
+    pub(crate) sys_argv: Obj,
+    /// A preallocated MemoryError instance.
+    pub(crate) mem_err: Obj,
+    /// A preallocated `RuntimeError('maximum recursion depth exceeded')`.
+    pub(crate) rec_err: Obj,
+    /// Result of a generator resumed by FOR_ITER/YIELD_FROM, handed back to the caller.
+    pub(crate) gen_result: Obj,
+    pub(crate) gen_status: dispatch::GenStatus,
+    pub(crate) images: [&'static [u8]; MAX_IMAGES],
+    pub(crate) n_images: usize,
+    pub(crate) ext_modules: [Option<&'static ModuleDef>; MAX_EXT_MODULES],
+    /// Nesting of native code running Python (`execute` calls).
+    pub(crate) native_depth: usize,
+    /// Python frames in the chain.
+    pub(crate) depth: usize,
+    /// Whether `gc.disable()` is in effect (collections then only happen when needed).
+    pub(crate) gc_enabled: bool,
+    /// Nesting of `print_obj` (guards self-containing containers).
+    pub(crate) print_depth: usize,
+    /// Backward jumps taken (for `Config::max_steps`).
+    pub(crate) steps: u64,
+    /// `micropython.opt_level()`.
+    pub(crate) opt_level: isize,
+    /// `micropython.heap_lock()` depth: allocation raises MemoryError while non-zero.
+    pub(crate) heap_locked: usize,
+}
+
+impl<'h> Vm<'h> {
+    /// A VM whose heap is `heap` (everything it allocates lives there).
+    pub fn new(
+        heap: &'h mut [u8],
+        config: Config,
+        host: &'h mut dyn Host,
+    ) -> Result<Vm<'h>, InitError> {
+        let heap = Heap::new(heap).ok_or(InitError::HeapTooSmall)?;
+        let mut vm = Vm {
+            heap,
+            host,
+            config,
+            pending: Obj::NULL,
+            roots: [Obj::NULL; MAX_ROOTS],
+            nroots: 0,
+            frame: Obj::NULL,
+            modules: Obj::NULL,
+            qpool: Obj::NULL,
+            sys_path: Obj::NULL,
+            sys_argv: Obj::NULL,
+            mem_err: Obj::NULL,
+            rec_err: Obj::NULL,
+            gen_result: Obj::NULL,
+            gen_status: dispatch::GenStatus::None,
+            images: [&[]; MAX_IMAGES],
+            n_images: 0,
+            ext_modules: [None; MAX_EXT_MODULES],
+            native_depth: 0,
+            depth: 0,
+            gc_enabled: true,
+            print_depth: 0,
+            steps: 0,
+            opt_level: 0,
+            heap_locked: 0,
+        };
+        vm.init().map_err(|_| InitError::HeapTooSmall)?;
+        Ok(vm)
+    }
+
+    fn init(&mut self) -> PyResult<()> {
+        let args = self.new_tuple(&[])?;
+        self.root(args)?;
+        let e = self.alloc(TypeId::EXC, 0, crate::obj::exception::EXC_WORDS)?;
+        self.unroot_to(0);
+        self.heap.set_obj(e, 1, Obj::type_obj(TypeId::MEMORY_ERROR));
+        self.heap.set_obj(e, crate::obj::exception::EXC_ARGS, args);
+        self.mem_err = e;
+        let msg = self.new_str(b"maximum recursion depth exceeded")?;
+        self.root(msg)?;
+        let args = self.new_tuple(&[msg])?;
+        self.root(args)?;
+        let r = self.alloc(TypeId::EXC, 0, crate::obj::exception::EXC_WORDS)?;
+        self.heap
+            .set_obj(r, 1, Obj::type_obj(TypeId::RUNTIME_ERROR));
+        self.heap.set_obj(r, crate::obj::exception::EXC_ARGS, args);
+        self.rec_err = r;
+        self.unroot_to(0);
+        self.modules = self.dict_new(4)?;
+        self.sys_path = self.new_list(&[])?;
+        self.sys_argv = self.new_list(&[])?;
+        Ok(())
+    }
+
+    /// Heap statistics.
+    pub fn heap_stats(&self) -> crate::HeapStats {
+        self.heap.stats()
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    // ---------------------------------------------------------------- allocation
+
+    /// Allocate a heap object of `n_words` words with the given header.
+    pub(crate) fn alloc(&mut self, tid: TypeId, flags: usize, n_words: usize) -> PyResult<Obj> {
+        if self.heap_locked != 0 {
+            return Err(self.memory_error());
+        }
+        #[cfg(feature = "gc-stress")]
+        self.collect();
+        if let Some(o) = self.heap.alloc_obj(tid, flags, n_words) {
+            return Ok(o);
+        }
+        self.collect();
+        match self.heap.alloc_obj(tid, flags, n_words) {
+            Some(o) => Ok(o),
+            None => Err(self.memory_error()),
+        }
+    }
+
+    /// Grow (or shrink) an allocation to `n_words`, moving it if needed; the old object
+    /// must be referenced only by the caller (its storage is freed when it moves).
+    pub(crate) fn realloc(&mut self, o: Obj, n_words: usize) -> PyResult<Obj> {
+        if self.heap.resize_in_place(o, n_words * WORD) {
+            return Ok(o);
+        }
+        let old = self.heap.alloc_size(o);
+        self.root(o)?;
+        let h = self.heap.header(o);
+        let n = self.alloc(header::tid(h), header::flags(h), n_words);
+        self.nroots -= 1;
+        let n = n?;
+        self.heap
+            .copy_within(o.offset(), n.offset(), old.min(n_words * WORD));
+        self.heap.free(o);
+        Ok(n)
+    }
+
+    /// Raise the preallocated MemoryError.
+    pub(crate) fn memory_error(&mut self) -> PyErr {
+        let e = self.mem_err;
+        self.heap
+            .set_obj(e, crate::obj::exception::EXC_TRACEBACK, Obj::NULL);
+        self.pending = e;
+        PyErr
+    }
+
+    /// Raise the preallocated `RuntimeError: maximum recursion depth exceeded`.
+    pub(crate) fn recursion_error(&mut self) -> PyErr {
+        let e = self.rec_err;
+        self.heap
+            .set_obj(e, crate::obj::exception::EXC_TRACEBACK, Obj::NULL);
+        self.pending = e;
+        PyErr
+    }
+
+    /// Run a garbage collection now.
+    pub fn collect(&mut self) {
+        let mut m = self.heap.begin_collect();
+        let fixed = [
+            self.pending,
+            self.frame,
+            self.modules,
+            self.qpool,
+            self.sys_path,
+            self.sys_argv,
+            self.mem_err,
+            self.rec_err,
+            self.gen_result,
+        ];
+        for r in fixed {
+            self.heap.mark_root(&mut m, r);
+        }
+        for i in 0..self.nroots {
+            let r = self.roots[i];
+            self.heap.mark_root(&mut m, r);
+        }
+        self.heap.finish_collect(m);
+    }
+
+    // ---------------------------------------------------------------- roots
+
+    /// Protect `o` from collection until the roots stack is unwound below it.
+    pub fn root(&mut self, o: Obj) -> PyResult<usize> {
+        if self.nroots >= MAX_ROOTS {
+            // Raising must not need a root itself: use the preallocated instance.
+            return Err(self.recursion_error());
+        }
+        self.roots[self.nroots] = o;
+        self.nroots += 1;
+        Ok(self.nroots - 1)
+    }
+
+    /// The current height of the roots stack.
+    pub fn roots_mark(&self) -> usize {
+        self.nroots
+    }
+
+    /// Unwind the roots stack to a mark from [`Vm::roots_mark`].
+    pub fn unroot_to(&mut self, mark: usize) {
+        if mark <= self.nroots {
+            for r in &mut self.roots[mark..self.nroots] {
+                *r = Obj::NULL;
+            }
+            self.nroots = mark;
+        }
+    }
+
+    /// The object in a root slot.
+    pub(crate) fn rooted(&self, i: usize) -> Obj {
+        self.roots.get(i).copied().unwrap_or(Obj::NULL)
+    }
+
+    /// Replace the object in a root slot.
+    pub(crate) fn set_rooted(&mut self, i: usize, o: Obj) {
+        if let Some(r) = self.roots.get_mut(i) {
+            *r = o;
+        }
+    }
+
+    // ---------------------------------------------------------------- exceptions
+
+    /// Set the pending exception.
+    pub(crate) fn raise_obj(&mut self, exc: Obj) -> PyErr {
+        self.pending = exc;
+        PyErr
+    }
+
+    /// Raise a builtin exception type with a message.
+    pub(crate) fn raise(&mut self, t: TypeId, msg: &str) -> PyErr {
+        self.raise_fmt(t, &[Fmt::S(msg)])
+    }
+
+    /// Raise a builtin exception type without arguments.
+    pub(crate) fn raise_empty(&mut self, t: TypeId) -> PyErr {
+        match crate::obj::exception::new(self, Obj::type_obj(t), &[]) {
+            Ok(e) => self.raise_obj(e),
+            Err(e) => e,
+        }
+    }
+
+    /// Raise a builtin exception type with a message built from pieces.
+    pub(crate) fn raise_fmt(&mut self, t: TypeId, pieces: &[Fmt]) -> PyErr {
+        let mark = self.roots_mark();
+        let r = self.format_pieces(pieces).and_then(|s| {
+            self.root(s)?;
+            crate::obj::exception::new(self, Obj::type_obj(t), &[s])
+        });
+        self.unroot_to(mark);
+        match r {
+            Ok(e) => self.raise_obj(e),
+            Err(e) => e,
+        }
+    }
+
+    /// Build a str from formatting pieces.
+    pub(crate) fn format_pieces(&mut self, pieces: &[Fmt]) -> PyResult<Obj> {
+        let mark = self.roots_mark();
+        let r = (|| {
+            let sb = self.sb_new(32)?;
+            for p in pieces {
+                match *p {
+                    Fmt::S(s) => self.sb_push(sb, s.as_bytes())?,
+                    Fmt::I(i) => {
+                        let mut buf = [0u8; 24];
+                        let s = crate::print::fmt_isize(i, &mut buf);
+                        self.sb_push(sb, s)?;
+                    }
+                    Fmt::Q(q) => self.out_qstr(Out::Sb(sb), q)?,
+                    Fmt::O(o) => self.print_obj(Out::Sb(sb), o, false)?,
+                    Fmt::R(o) => self.print_obj(Out::Sb(sb), o, true)?,
+                    Fmt::T(o) => {
+                        let q = self.type_name(o);
+                        self.out_qstr(Out::Sb(sb), q)?
+                    }
+                }
+            }
+            self.sb_str(sb)
+        })();
+        self.unroot_to(mark);
+        r
+    }
+
+    /// Take the pending exception (after an `Err(PyErr)`), leaving none.
+    pub fn take_exception(&mut self) -> Obj {
+        core::mem::replace(&mut self.pending, Obj::NULL)
+    }
+
+    // ---------------------------------------------------------------- strings
+
+    /// A new, empty string builder with room for `cap` bytes.
+    pub(crate) fn sb_new(&mut self, cap: usize) -> PyResult<Sb> {
+        let o = self.alloc(TypeId::VSTR, header::LEAF, STR_DATA + cap.div_ceil(WORD))?;
+        let i = self.root(o)?;
+        Ok(Sb(i))
+    }
+
+    fn sb_reserve(&mut self, sb: Sb, more: usize) -> PyResult<(Obj, usize)> {
+        let o = self.rooted(sb.0);
+        let len = self.heap.get(o, 2);
+        let cap = self.heap.alloc_size(o).saturating_sub(STR_DATA * WORD);
+        if len + more <= cap {
+            return Ok((o, len));
+        }
+        let want = (len + more).max(cap * 2);
+        let n = self.realloc(o, STR_DATA + want.div_ceil(WORD))?;
+        self.set_rooted(sb.0, n);
+        Ok((n, len))
+    }
+
+    /// Append bytes to a builder.
+    pub(crate) fn sb_push(&mut self, sb: Sb, b: &[u8]) -> PyResult<()> {
+        let (o, len) = self.sb_reserve(sb, b.len())?;
+        let off = o.offset() + STR_DATA * WORD + len;
+        self.heap.bytes_mut(off, b.len()).copy_from_slice(b);
+        self.heap.set(o, 2, len + b.len());
+        Ok(())
+    }
+
+    /// Append bytes stored in the heap (the source must stay rooted).
+    pub(crate) fn sb_push_heap(&mut self, sb: Sb, src: usize, n: usize) -> PyResult<()> {
+        let (o, len) = self.sb_reserve(sb, n)?;
+        let off = o.offset() + STR_DATA * WORD + len;
+        self.heap.copy_within(src, off, n);
+        self.heap.set(o, 2, len + n);
+        Ok(())
+    }
+
+    /// Turn a builder into a str (in place) and return it.
+    pub(crate) fn sb_str(&mut self, sb: Sb) -> PyResult<Obj> {
+        self.sb_finish(sb, TypeId::STR)
+    }
+
+    /// Turn a builder into a str or bytes object (in place).
+    pub(crate) fn sb_finish(&mut self, sb: Sb, tid: TypeId) -> PyResult<Obj> {
+        let o = self.rooted(sb.0);
+        let len = self.heap.get(o, 2);
+        self.heap.set(o, 0, header::make(tid, header::LEAF));
+        self.heap
+            .resize_in_place(o, (STR_DATA * WORD + len).max(BLOCK));
+        self.str_finish(o);
+        Ok(o)
+    }
+
+    // ---------------------------------------------------------------- output
+
+    /// Write bytes to an output.
+    pub(crate) fn out(&mut self, out: Out, b: &[u8]) -> PyResult<()> {
+        match out {
+            Out::Stdout => {
+                self.host.write_stdout(b);
+                Ok(())
+            }
+            Out::Stderr => {
+                self.host.write_stderr(b);
+                Ok(())
+            }
+            Out::Sb(sb) => self.sb_push(sb, b),
+        }
+    }
+
+    /// Write bytes stored in the heap to an output (the source must stay rooted).
+    pub(crate) fn out_heap(&mut self, out: Out, off: usize, len: usize) -> PyResult<()> {
+        match out {
+            Out::Stdout => {
+                self.host.write_stdout(self.heap.bytes(off, len));
+                Ok(())
+            }
+            Out::Stderr => {
+                self.host.write_stderr(self.heap.bytes(off, len));
+                Ok(())
+            }
+            Out::Sb(sb) => self.sb_push_heap(sb, off, len),
+        }
+    }
+
+    /// Write the text of a qstr.
+    pub(crate) fn out_qstr(&mut self, out: Out, q: Qstr) -> PyResult<()> {
+        match self.qstr_ref(q) {
+            crate::obj::str::SRef::Static(s) => self.out(out, s),
+            crate::obj::str::SRef::Heap(off, len) => self.out_heap(out, off, len),
+        }
+    }
+
+    /// Write a str object's text (or any str-like: qstr, heap str, bytes).
+    pub(crate) fn out_str(&mut self, out: Out, s: Obj) -> PyResult<()> {
+        match self.buffer_ref(s) {
+            Some(crate::obj::str::SRef::Static(b)) => self.out(out, b),
+            Some(crate::obj::str::SRef::Heap(off, len)) => self.out_heap(out, off, len),
+            None => Ok(()),
+        }
+    }
+
+    /// Append an entry to `sys.path`.
+    pub fn sys_path_push(&mut self, entry: &str) -> PyResult<()> {
+        let s = self.new_str(entry.as_bytes())?;
+        self.list_append(self.sys_path, s)
+    }
+
+    /// Replace `sys.path[0]`.
+    pub fn sys_path_set_first(&mut self, entry: &str) -> PyResult<()> {
+        let s = self.new_str(entry.as_bytes())?;
+        if self.list_len(self.sys_path) == 0 {
+            return self.list_append(self.sys_path, s);
+        }
+        self.list_set(self.sys_path, 0, s);
+        Ok(())
+    }
+
+    /// Append an entry to `sys.argv`.
+    pub fn sys_argv_push(&mut self, arg: &str) -> PyResult<()> {
+        let s = self.new_str(arg.as_bytes())?;
+        self.list_append(self.sys_argv, s)
+    }
+
+    /// For an uncaught `SystemExit`, the process exit status (None: 0, an int: its low 8
+    /// bits, anything else: 1); `None` for other exceptions.
+    pub fn system_exit_status(&mut self, exc: Obj) -> Option<i32> {
+        if !self.exception_matches(exc, TypeId::SYSTEM_EXIT) {
+            return None;
+        }
+        let v = crate::obj::exception::stop_iteration_value(self, exc);
+        if v == Obj::NONE {
+            return Some(0);
+        }
+        match self.small_of(v) {
+            Some(i) => Some((i & 255) as i32),
+            None => Some(1),
+        }
+    }
+
+    /// Register a native module (importable by name). Returns false if the table is full.
+    pub fn register_module(&mut self, m: &'static ModuleDef) -> bool {
+        for slot in self.ext_modules.iter_mut() {
+            if slot.is_none() {
+                *slot = Some(m);
+                return true;
+            }
+        }
+        false
+    }
+}

@@ -1,0 +1,1660 @@
+//! The bytecode dispatch loop.
+//!
+//! Corresponds to MicroPython's `py/vm.c` (`mp_execute_bytecode`), run "stackless":
+//! frames (`mp_code_state_t`) are heap objects linked to their caller, a call pushes a
+//! frame and the loop continues in it, a return pops it. Each frame records what to do with
+//! its result ([`FrameMode`]): push it on the caller's stack, hand it back to the native
+//! code that started the loop, or hand a generator's yield/return back to the `FOR_ITER` /
+//! `YIELD_FROM` instruction that resumed it (which re-executes to pick it up).
+//!
+//! Frame layout: `[header, prev, function, ip, exception ip, sp, exc sp, mode, aux,
+//! locals, n_state, n_exc, state[n_state], exc_stack[n_exc * 3]]` (numbers tagged). Local
+//! `i` is `state[n_state - 1 - i]`, the value stack grows up from `state[0]`; `sp` counts
+//! the entries. An exception-stack entry is `(handler ip, sp << 1 | is_finally,
+//! previous exception)`.
+//!
+//! Where we differ: instruction operands are bounds-checked (a malformed `.mpy` raises
+//! instead of reading or writing out of range); an iterator on the value stack keeps a
+//! list/tuple/range cursor inline instead of MicroPython's `mp_obj_iter_buf_t`.
+
+use super::call::{ArgSrc, CallArgs, Called};
+use super::{Fmt, Vm};
+use crate::obj::fun::{self, RC};
+use crate::obj::{Obj, TypeId};
+use crate::{q, PyErr, PyResult};
+use upyc_bytecode::opcode::{self as op, Multi, UnaryOp};
+
+pub(crate) const F_PREV: usize = 1;
+pub(crate) const F_FUN: usize = 2;
+pub(crate) const F_IP: usize = 3;
+pub(crate) const F_EXC_IP: usize = 4;
+pub(crate) const F_SP: usize = 5;
+pub(crate) const F_EXC_SP: usize = 6;
+pub(crate) const F_MODE: usize = 7;
+pub(crate) const F_AUX: usize = 8;
+pub(crate) const F_LOCALS: usize = 9;
+pub(crate) const F_NSTATE: usize = 10;
+pub(crate) const F_NEXC: usize = 11;
+pub(crate) const F_STATE: usize = 12;
+
+/// Stack slots a for-loop iterator takes (`MP_OBJ_ITER_BUF_NSLOTS`).
+const ITER_SLOTS: usize = 4;
+
+/// What happens to a frame's result when it returns.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum FrameMode {
+    /// Push it on the caller frame's stack.
+    Call = 0,
+    /// Return it to the native code running the loop.
+    Native = 1,
+    /// A generator resumed by `FOR_ITER`/`YIELD_FROM`: the caller re-executes that
+    /// instruction and picks the result up from the VM.
+    GenReexec = 2,
+    /// `__init__` of a new instance: check the result is None, push the instance.
+    Init = 3,
+}
+
+/// Frame mode bit: the frame belongs to a generator (its aux is the generator).
+const MODE_GEN: usize = 4;
+
+/// What a resumed generator did.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum GenStatus {
+    /// Nothing pending.
+    None,
+    /// It yielded (value in `gen_result`).
+    Yielded,
+    /// It returned (value in `gen_result`).
+    Returned,
+}
+
+/// Where a function's bytecode lives.
+#[derive(Clone, Copy)]
+pub(crate) struct Code {
+    /// Image index, or `HEAP`.
+    img: usize,
+    /// Byte offset of the function data (in the heap block area or the image).
+    base: usize,
+    len: usize,
+}
+
+const HEAP: usize = usize::MAX;
+
+/// Cached state of the executing frame.
+struct Fs {
+    frame: Obj,
+    ip: usize,
+    /// Start of the current instruction.
+    ip0: usize,
+    sp: usize,
+    n_state: usize,
+    exc_sp: usize,
+    n_exc: usize,
+    code: Code,
+    ctx: Obj,
+    rc: Obj,
+}
+
+/// Set up a new frame's fixed fields (arguments are bound by the caller).
+pub(crate) fn init_frame(vm: &mut Vm, frame: Obj, f: Obj, n_state: usize, n_exc: usize) {
+    let rc = vm.heap.get_obj(f, fun::F_RC);
+    let code_off = vm.heap.get_int(rc, RC::CODE_OFF);
+    let h = &mut vm.heap;
+    h.set_obj(frame, F_FUN, f);
+    h.set_int(frame, F_IP, code_off);
+    h.set_int(frame, F_EXC_IP, code_off);
+    h.set_int(frame, F_SP, 0);
+    h.set_int(frame, F_EXC_SP, 0);
+    h.set_int(frame, F_MODE, 0);
+    h.set_int(frame, F_NSTATE, n_state);
+    h.set_int(frame, F_NEXC, n_exc);
+}
+
+impl<'h> Vm<'h> {
+    /// Link a bound frame as the innermost one.
+    pub(crate) fn push_frame(&mut self, frame: Obj, mode: FrameMode, aux: Obj) -> PyResult<()> {
+        if self.depth >= self.config.max_depth {
+            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
+        }
+        let gen = self.heap.get_int(frame, F_MODE) & MODE_GEN;
+        self.heap.set_obj(frame, F_PREV, self.frame);
+        self.heap.set_int(frame, F_MODE, mode as usize | gen);
+        if gen == 0 {
+            self.heap.set_obj(frame, F_AUX, aux);
+        }
+        self.frame = frame;
+        self.depth += 1;
+        Ok(())
+    }
+
+    /// Number of value-stack entries of a (suspended) frame.
+    pub(crate) fn frame_sp(&self, frame: Obj) -> usize {
+        self.heap.get_int(frame, F_SP)
+    }
+
+    /// Replace the top of a suspended frame's stack (the value sent into a generator).
+    pub(crate) fn frame_set_tos(&mut self, frame: Obj, v: Obj) {
+        let sp = self.heap.get_int(frame, F_SP);
+        if sp > 0 {
+            self.heap.set_obj(frame, F_STATE + sp - 1, v);
+        }
+    }
+
+    /// Mark a frame's generator as not running (after a failed start).
+    fn clear_gen_running(&mut self, frame: Obj) {
+        if self.heap.get_int(frame, F_MODE) & MODE_GEN != 0 {
+            let g = self.heap.get_obj(frame, F_AUX);
+            crate::obj::gen::suspended(self, g);
+        }
+    }
+
+    /// Mark a frame as a generator's (aux = the generator).
+    pub(crate) fn set_frame_generator(&mut self, frame: Obj, gen: Obj) {
+        self.heap.set_int(frame, F_MODE, MODE_GEN);
+        self.heap.set_obj(frame, F_AUX, gen);
+    }
+
+    /// Where the bytecode of raw code `rc` lives.
+    pub(crate) fn code_of(&self, rc: Obj) -> Code {
+        let src = self.heap.get_obj(rc, RC::SRC);
+        let off = self.heap.get_int(rc, RC::DATA_OFF);
+        let len = self.heap.get_int(rc, RC::DATA_LEN);
+        if src.is_small() {
+            Code {
+                img: src.small_value() as usize,
+                base: off,
+                len,
+            }
+        } else {
+            Code {
+                img: HEAP,
+                base: Vm::str_data(src) + off,
+                len,
+            }
+        }
+    }
+
+    /// Byte `i` of a function's data.
+    #[inline]
+    pub(crate) fn code_byte(&self, c: &Code, i: usize) -> Option<u8> {
+        if i >= c.len {
+            return None;
+        }
+        if c.img == HEAP {
+            self.heap.byte(c.base + i)
+        } else {
+            self.images.get(c.img)?.get(c.base + i).copied()
+        }
+    }
+
+    /// Bytes `[start, end)` of a function's data (empty if out of range).
+    pub(crate) fn code_slice(&self, c: &Code, start: usize, end: usize) -> &[u8] {
+        if start > end || end > c.len {
+            return &[];
+        }
+        if c.img == HEAP {
+            self.heap.bytes(c.base + start, end - start)
+        } else {
+            match self.images.get(c.img) {
+                Some(img) => img.get(c.base + start..c.base + end).unwrap_or(&[]),
+                None => &[],
+            }
+        }
+    }
+
+    fn load_fs(&self, frame: Obj) -> Fs {
+        let f = self.heap.get_obj(frame, F_FUN);
+        let rc = self.heap.get_obj(f, fun::F_RC);
+        Fs {
+            frame,
+            ip: self.heap.get_int(frame, F_IP),
+            ip0: self.heap.get_int(frame, F_EXC_IP),
+            sp: self.heap.get_int(frame, F_SP),
+            n_state: self.heap.get_int(frame, F_NSTATE),
+            exc_sp: self.heap.get_int(frame, F_EXC_SP),
+            n_exc: self.heap.get_int(frame, F_NEXC),
+            code: self.code_of(rc),
+            ctx: self.heap.get_obj(f, fun::F_CTX),
+            rc,
+        }
+    }
+
+    fn save_fs(&mut self, fs: &Fs) {
+        let fr = fs.frame;
+        self.heap.set_int(fr, F_IP, fs.ip);
+        self.heap.set_int(fr, F_EXC_IP, fs.ip0);
+        self.heap.set_int(fr, F_SP, fs.sp);
+        self.heap.set_int(fr, F_EXC_SP, fs.exc_sp);
+    }
+
+    // ------------------------------------------------------------ operand decoding
+
+    fn bad_code(&mut self) -> PyErr {
+        self.raise(TypeId::VALUE_ERROR, "incompatible .mpy file")
+    }
+
+    #[inline]
+    fn fetch(&mut self, fs: &mut Fs) -> PyResult<u8> {
+        match self.code_byte(&fs.code, fs.ip) {
+            Some(b) => {
+                fs.ip += 1;
+                Ok(b)
+            }
+            None => Err(self.bad_code()),
+        }
+    }
+
+    #[inline]
+    fn read_uint(&mut self, fs: &mut Fs) -> PyResult<usize> {
+        let mut v: usize = 0;
+        for _ in 0..10 {
+            let b = self.fetch(fs)?;
+            v = (v << 7) | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.bad_code())
+    }
+
+    fn read_sint(&mut self, fs: &mut Fs) -> PyResult<isize> {
+        let first = match self.code_byte(&fs.code, fs.ip) {
+            Some(b) => b,
+            None => return Err(self.bad_code()),
+        };
+        let mut v: isize = if first & 0x40 != 0 { -1 } else { 0 };
+        for _ in 0..10 {
+            let b = self.fetch(fs)?;
+            v = (v << 7) | (b & 0x7f) as isize;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.bad_code())
+    }
+
+    #[inline]
+    fn read_ulabel(&mut self, fs: &mut Fs) -> PyResult<usize> {
+        let b0 = self.fetch(fs)? as usize;
+        if b0 & 0x80 != 0 {
+            let b1 = self.fetch(fs)? as usize;
+            Ok((b0 & 0x7f) | b1 << 7)
+        } else {
+            Ok(b0)
+        }
+    }
+
+    #[inline]
+    fn read_slabel(&mut self, fs: &mut Fs) -> PyResult<isize> {
+        let b0 = self.fetch(fs)? as isize;
+        if b0 & 0x80 != 0 {
+            let b1 = self.fetch(fs)? as isize;
+            Ok(((b0 & 0x7f) | b1 << 7) - 0x4000)
+        } else {
+            Ok(b0 - 0x40)
+        }
+    }
+
+    fn jump_rel(&mut self, fs: &mut Fs, rel: isize) -> PyResult<()> {
+        if rel < 0 && self.config.max_steps != 0 {
+            self.steps += 1;
+            if self.steps > self.config.max_steps {
+                return Err(self.raise(TypeId::RUNTIME_ERROR, "step limit exceeded"));
+            }
+        }
+        match fs.ip.checked_add_signed(rel) {
+            Some(t) if t <= fs.code.len => {
+                fs.ip = t;
+                Ok(())
+            }
+            _ => Err(self.bad_code()),
+        }
+    }
+
+    fn read_qstr(&mut self, fs: &mut Fs) -> PyResult<crate::Qstr> {
+        let i = self.read_uint(fs)?;
+        self.ctx_qstr(fs.ctx, i).ok_or_else(|| self.bad_code())
+    }
+
+    /// Qstr `i` of a module context's table.
+    pub(crate) fn ctx_qstr(&self, ctx: Obj, i: usize) -> Option<crate::Qstr> {
+        let t = self.heap.get_obj(ctx, fun::CTX_QSTRS);
+        if i < self.tuple_len(t) {
+            Some(self.tuple_get(t, i).qstr_value())
+        } else {
+            None
+        }
+    }
+
+    // ------------------------------------------------------------ stack
+
+    #[inline]
+    fn push(&mut self, fs: &mut Fs, v: Obj) -> PyResult<()> {
+        if fs.sp >= fs.n_state {
+            return Err(self.bad_code());
+        }
+        self.heap.set_obj(fs.frame, F_STATE + fs.sp, v);
+        fs.sp += 1;
+        Ok(())
+    }
+
+    #[inline]
+    fn pop(&mut self, fs: &mut Fs) -> PyResult<Obj> {
+        if fs.sp == 0 {
+            return Err(self.bad_code());
+        }
+        fs.sp -= 1;
+        Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp))
+    }
+
+    /// Stack entry `n` below the top (0 = TOS).
+    #[inline]
+    fn peek(&mut self, fs: &Fs, n: usize) -> PyResult<Obj> {
+        if n >= fs.sp {
+            return Err(self.bad_code());
+        }
+        Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp - 1 - n))
+    }
+
+    #[inline]
+    fn set_peek(&mut self, fs: &Fs, n: usize, v: Obj) -> PyResult<()> {
+        if n >= fs.sp {
+            return Err(self.bad_code());
+        }
+        self.heap.set_obj(fs.frame, F_STATE + fs.sp - 1 - n, v);
+        Ok(())
+    }
+
+    /// Drop `n` entries.
+    #[inline]
+    fn drop_n(&mut self, fs: &mut Fs, n: usize) -> PyResult<()> {
+        if n > fs.sp {
+            return Err(self.bad_code());
+        }
+        fs.sp -= n;
+        Ok(())
+    }
+
+    #[inline]
+    fn local_slot(&mut self, fs: &Fs, n: usize) -> PyResult<usize> {
+        if n >= fs.n_state {
+            return Err(self.bad_code());
+        }
+        Ok(F_STATE + fs.n_state - 1 - n)
+    }
+
+    fn exc_entry(fs: &Fs, i: usize) -> usize {
+        F_STATE + fs.n_state + 3 * i
+    }
+
+    fn push_exc_block(&mut self, fs: &mut Fs, finally: bool) -> PyResult<()> {
+        let rel = self.read_ulabel(fs)?;
+        let handler = fs.ip + rel;
+        if fs.exc_sp >= fs.n_exc {
+            return Err(self.bad_code());
+        }
+        let e = Self::exc_entry(fs, fs.exc_sp);
+        self.heap.set_int(fs.frame, e, handler);
+        self.heap
+            .set_int(fs.frame, e + 1, fs.sp << 1 | usize::from(finally));
+        self.heap.set_obj(fs.frame, e + 2, Obj::NULL);
+        fs.exc_sp += 1;
+        Ok(())
+    }
+
+    fn pop_exc_block(&mut self, fs: &mut Fs) -> PyResult<()> {
+        if fs.exc_sp == 0 {
+            return Err(self.bad_code());
+        }
+        fs.exc_sp -= 1;
+        Ok(())
+    }
+
+    /// (handler, val_sp, is_finally) of the exception-stack entry `i`.
+    fn exc_get(&self, fs: &Fs, i: usize) -> (usize, usize, bool) {
+        let e = Self::exc_entry(fs, i);
+        let v = self.heap.get_int(fs.frame, e + 1);
+        (self.heap.get_int(fs.frame, e), v >> 1, v & 1 == 1)
+    }
+
+    // ------------------------------------------------------------ the loop
+
+    /// Run the innermost frame until the frame that was pushed with
+    /// [`FrameMode::Native`] returns (its value) or raises.
+    pub(crate) fn execute(&mut self) -> PyResult<Obj> {
+        if self.native_depth >= self.config.max_native_nesting {
+            // Unlink the frame pushed for us.
+            let fr = self.frame;
+            self.frame = self.heap.get_obj(fr, F_PREV);
+            self.heap.set_obj(fr, F_PREV, Obj::NULL);
+            self.depth = self.depth.saturating_sub(1);
+            self.clear_gen_running(fr);
+            return Err(self.recursion_error());
+        }
+        self.native_depth += 1;
+        let r = self.run();
+        self.native_depth -= 1;
+        r
+    }
+
+    fn run(&mut self) -> PyResult<Obj> {
+        let mut fs = self.load_fs(self.frame);
+        // A generator resumed with throw(): raise at the resume point.
+        if !self.pending.is_null() {
+            let at = self.code_byte(&fs.code, fs.ip);
+            if at == Some(op::YIELD_FROM) {
+                // Forwarded to the delegate by YIELD_FROM itself.
+            } else {
+                let exc = self.pending;
+                let exc = match self.make_raise_obj(exc) {
+                    Ok(e) => e,
+                    Err(_) => self.pending,
+                };
+                self.pending = exc;
+                fs.ip0 = fs.ip;
+                match self.unwind(&mut fs) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => return Ok(v),
+                    Err(e) => return Err(e),
+                }
+            }
+        }
+        loop {
+            fs.ip0 = fs.ip;
+            let r = self.step(&mut fs);
+            match r {
+                Ok(None) => {}
+                Ok(Some(v)) => return Ok(v),
+                Err(PyErr) => match self.unwind(&mut fs) {
+                    Ok(None) => {}
+                    Ok(Some(v)) => return Ok(v),
+                    Err(e) => return Err(e),
+                },
+            }
+        }
+    }
+
+    /// Execute instructions until something leaves the loop: `Some(v)` when the native
+    /// frame returned `v`.
+    fn step(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
+        loop {
+            fs.ip0 = fs.ip;
+            let opc = self.fetch(fs)?;
+            match opc {
+                op::LOAD_CONST_FALSE => self.push(fs, Obj::FALSE)?,
+                op::LOAD_CONST_NONE => self.push(fs, Obj::NONE)?,
+                op::LOAD_CONST_TRUE => self.push(fs, Obj::TRUE)?,
+                op::LOAD_CONST_SMALL_INT => {
+                    let v = self.read_sint(fs)?;
+                    let o = self.new_int(v as i128)?;
+                    self.push(fs, o)?;
+                }
+                op::LOAD_CONST_STRING => {
+                    let q = self.read_qstr(fs)?;
+                    self.push(fs, Obj::qstr(q))?;
+                }
+                op::LOAD_CONST_OBJ => {
+                    let i = self.read_uint(fs)?;
+                    let consts = self.heap.get_obj(fs.ctx, fun::CTX_CONSTS);
+                    if i >= self.tuple_len(consts) {
+                        return Err(self.bad_code());
+                    }
+                    let o = self.tuple_get(consts, i);
+                    self.push(fs, o)?;
+                }
+                op::LOAD_NULL => self.push(fs, Obj::NULL)?,
+                op::LOAD_FAST_N => {
+                    let n = self.read_uint(fs)?;
+                    self.load_fast(fs, n)?;
+                }
+                op::LOAD_DEREF => {
+                    let n = self.read_uint(fs)?;
+                    let s = self.local_slot(fs, n)?;
+                    let cell = self.heap.get_obj(fs.frame, s);
+                    let v = self.cell_get(cell)?;
+                    if v.is_null() {
+                        return Err(self.unbound_local());
+                    }
+                    self.push(fs, v)?;
+                }
+                op::LOAD_NAME => {
+                    let q = self.read_qstr(fs)?;
+                    let v = self.load_name(fs, q)?;
+                    self.push(fs, v)?;
+                }
+                op::LOAD_GLOBAL => {
+                    let q = self.read_qstr(fs)?;
+                    let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
+                    let v = self.load_global(g, q)?;
+                    self.push(fs, v)?;
+                }
+                op::LOAD_ATTR => {
+                    let q = self.read_qstr(fs)?;
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let v = self.load_attr(o, q)?;
+                    self.set_peek(fs, 0, v)?;
+                }
+                op::LOAD_METHOD => {
+                    let q = self.read_qstr(fs)?;
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let (m, s) = self.load_method(o, q)?;
+                    self.set_peek(fs, 0, m)?;
+                    self.push(fs, s)?;
+                }
+                op::LOAD_SUPER_METHOD => {
+                    let q = self.read_qstr(fs)?;
+                    // stack: (..., placeholder, class, self)
+                    let slf = self.pop(fs)?;
+                    let cls = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let (m, s) = self.load_super_method(cls, slf, q)?;
+                    self.set_peek(fs, 1, m)?;
+                    self.set_peek(fs, 0, s)?;
+                }
+                op::LOAD_BUILD_CLASS => {
+                    self.push(fs, crate::builtins::build_class_obj())?;
+                }
+                op::LOAD_SUBSCR => {
+                    let idx = self.pop(fs)?;
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let v = self.subscr(o, idx)?;
+                    self.set_peek(fs, 0, v)?;
+                }
+                op::STORE_FAST_N => {
+                    let n = self.read_uint(fs)?;
+                    self.store_fast(fs, n)?;
+                }
+                op::STORE_DEREF => {
+                    let n = self.read_uint(fs)?;
+                    let s = self.local_slot(fs, n)?;
+                    let v = self.pop(fs)?;
+                    let cell = self.heap.get_obj(fs.frame, s);
+                    self.cell_set(cell, v)?;
+                }
+                op::STORE_NAME => {
+                    let q = self.read_qstr(fs)?;
+                    let v = self.pop(fs)?;
+                    let d = self.locals_of(fs);
+                    self.save_fs(fs);
+                    self.store_name_in(d, q, v)?;
+                }
+                op::STORE_GLOBAL => {
+                    let q = self.read_qstr(fs)?;
+                    let v = self.pop(fs)?;
+                    let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
+                    self.save_fs(fs);
+                    self.dict_set(g, Obj::qstr(q), v)?;
+                }
+                op::STORE_ATTR => {
+                    let q = self.read_qstr(fs)?;
+                    let o = self.pop(fs)?;
+                    let v = self.pop(fs)?;
+                    self.save_fs(fs);
+                    self.store_attr(o, q, v)?;
+                }
+                op::STORE_SUBSCR => {
+                    let idx = self.pop(fs)?;
+                    let o = self.pop(fs)?;
+                    let v = self.pop(fs)?;
+                    self.save_fs(fs);
+                    self.store_subscr(o, idx, v)?;
+                }
+                op::DELETE_FAST => {
+                    let n = self.read_uint(fs)?;
+                    let s = self.local_slot(fs, n)?;
+                    if self.heap.get_obj(fs.frame, s).is_null() {
+                        return Err(self.unbound_local());
+                    }
+                    self.heap.set_obj(fs.frame, s, Obj::NULL);
+                }
+                op::DELETE_DEREF => {
+                    let n = self.read_uint(fs)?;
+                    let s = self.local_slot(fs, n)?;
+                    let cell = self.heap.get_obj(fs.frame, s);
+                    if self.cell_get(cell)?.is_null() {
+                        return Err(self.unbound_local());
+                    }
+                    self.cell_set(cell, Obj::NULL)?;
+                }
+                op::DELETE_NAME => {
+                    let q = self.read_qstr(fs)?;
+                    let d = self.locals_of(fs);
+                    self.save_fs(fs);
+                    if self.dict_del(d, Obj::qstr(q))?.is_none() {
+                        return Err(self.name_error(q));
+                    }
+                }
+                op::DELETE_GLOBAL => {
+                    let q = self.read_qstr(fs)?;
+                    let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
+                    self.save_fs(fs);
+                    if self.dict_del(g, Obj::qstr(q))?.is_none() {
+                        return Err(self.name_error(q));
+                    }
+                }
+                op::DUP_TOP => {
+                    let v = self.peek(fs, 0)?;
+                    self.push(fs, v)?;
+                }
+                op::DUP_TOP_TWO => {
+                    let a = self.peek(fs, 1)?;
+                    let b = self.peek(fs, 0)?;
+                    self.push(fs, a)?;
+                    self.push(fs, b)?;
+                }
+                op::POP_TOP => self.drop_n(fs, 1)?,
+                op::ROT_TWO => {
+                    let a = self.peek(fs, 0)?;
+                    let b = self.peek(fs, 1)?;
+                    self.set_peek(fs, 0, b)?;
+                    self.set_peek(fs, 1, a)?;
+                }
+                op::ROT_THREE => {
+                    let a = self.peek(fs, 0)?;
+                    let b = self.peek(fs, 1)?;
+                    let c = self.peek(fs, 2)?;
+                    self.set_peek(fs, 0, b)?;
+                    self.set_peek(fs, 1, c)?;
+                    self.set_peek(fs, 2, a)?;
+                }
+                op::JUMP => {
+                    let rel = self.read_slabel(fs)?;
+                    self.jump_rel(fs, rel)?;
+                }
+                op::POP_JUMP_IF_TRUE | op::POP_JUMP_IF_FALSE => {
+                    let rel = self.read_slabel(fs)?;
+                    let v = self.pop(fs)?;
+                    let t = self.truth(fs, v)?;
+                    if t == (opc == op::POP_JUMP_IF_TRUE) {
+                        self.jump_rel(fs, rel)?;
+                    }
+                }
+                op::JUMP_IF_TRUE_OR_POP | op::JUMP_IF_FALSE_OR_POP => {
+                    let rel = self.read_ulabel(fs)? as isize;
+                    let v = self.peek(fs, 0)?;
+                    let t = self.truth(fs, v)?;
+                    if t == (opc == op::JUMP_IF_TRUE_OR_POP) {
+                        self.jump_rel(fs, rel)?;
+                    } else {
+                        self.drop_n(fs, 1)?;
+                    }
+                }
+                op::SETUP_WITH => {
+                    let mgr = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let (exit_m, exit_s) = self.load_method(mgr, q!("__exit__"))?;
+                    self.set_peek(fs, 0, exit_m)?;
+                    self.push(fs, exit_s)?;
+                    let (enter_m, enter_s) = self.load_method(mgr, q!("__enter__"))?;
+                    // keep them on the stack while calling (rooted)
+                    self.push(fs, enter_m)?;
+                    self.push(fs, enter_s)?;
+                    self.save_fs(fs);
+                    let mut a = CallArgs::slice(&[]);
+                    a.self_ = enter_s;
+                    let ret = self.call_args(enter_m, &a)?;
+                    self.drop_n(fs, 2)?;
+                    self.push_exc_block(fs, true)?;
+                    self.push(fs, ret)?;
+                }
+                op::WITH_CLEANUP => self.op_with_cleanup(fs)?,
+                op::UNWIND_JUMP => {
+                    let rel = self.read_slabel(fs)?;
+                    let unum = self.fetch(fs)? as usize;
+                    let dest = match fs.ip.checked_add_signed(rel - 1) {
+                        Some(d) => d,
+                        None => return Err(self.bad_code()),
+                    };
+                    self.push(fs, Obj::small_unchecked(dest as isize))?;
+                    self.unwind_jump(fs, unum)?;
+                }
+                op::SETUP_EXCEPT => self.push_exc_block(fs, false)?,
+                op::SETUP_FINALLY => self.push_exc_block(fs, true)?,
+                op::END_FINALLY => {
+                    self.pop_exc_block(fs)?;
+                    let t = self.peek(fs, 0)?;
+                    if t == Obj::NONE {
+                        self.drop_n(fs, 1)?;
+                    } else if t.is_small() {
+                        self.drop_n(fs, 1)?;
+                        let cause = t.small_value();
+                        if cause < 0 {
+                            if let Some(v) = self.unwind_return(fs)? {
+                                return Ok(Some(v));
+                            }
+                        } else {
+                            self.unwind_jump(fs, cause as usize)?;
+                        }
+                    } else {
+                        self.save_fs(fs);
+                        return Err(self.raise_obj(t));
+                    }
+                }
+                op::GET_ITER => {
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let it = self.get_iter(o)?;
+                    self.set_peek(fs, 0, it)?;
+                }
+                op::GET_ITER_STACK => self.op_get_iter_stack(fs)?,
+                op::FOR_ITER => self.op_for_iter(fs)?,
+                op::POP_EXCEPT_JUMP => {
+                    self.pop_exc_block(fs)?;
+                    let rel = self.read_ulabel(fs)? as isize;
+                    self.jump_rel(fs, rel)?;
+                }
+                op::BUILD_TUPLE => {
+                    let n = self.read_uint(fs)?;
+                    self.drop_n(fs, n)?;
+                    let t = self.alloc_tuple(n)?;
+                    for i in 0..n {
+                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + i);
+                        self.heap.set_obj(t, crate::obj::tuple::T_ITEMS + i, x);
+                    }
+                    self.push(fs, t)?;
+                }
+                op::BUILD_LIST => {
+                    let n = self.read_uint(fs)?;
+                    self.drop_n(fs, n)?;
+                    let it = crate::obj::tuple::Items {
+                        base: fs.frame,
+                        first: F_STATE + fs.sp,
+                        len: n,
+                    };
+                    let l = self.list_from_items(it, 0, n)?;
+                    self.push(fs, l)?;
+                }
+                op::BUILD_MAP => {
+                    let n = self.read_uint(fs)?;
+                    let d = self.dict_new(n)?;
+                    self.push(fs, d)?;
+                }
+                op::STORE_MAP => {
+                    let k = self.pop(fs)?;
+                    let v = self.pop(fs)?;
+                    let d = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    self.dict_set(d, k, v)?;
+                }
+                op::BUILD_SET => {
+                    let n = self.read_uint(fs)?;
+                    self.drop_n(fs, n)?;
+                    self.save_fs(fs);
+                    // The items stay in the frame above sp (scanned by the GC).
+                    let s = self.set_new(TypeId::SET)?;
+                    let mark = self.roots_mark();
+                    self.root(s)?;
+                    let mut r = Ok(());
+                    for i in 0..n {
+                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + i);
+                        r = self.set_add(s, x);
+                        if r.is_err() {
+                            break;
+                        }
+                    }
+                    self.unroot_to(mark);
+                    r?;
+                    self.push(fs, s)?;
+                }
+                op::BUILD_SLICE => {
+                    let n = self.read_uint(fs)?;
+                    let step = if n == 3 { self.pop(fs)? } else { Obj::NONE };
+                    let stop = self.pop(fs)?;
+                    let start = self.peek(fs, 0)?;
+                    let s = self.new_slice(start, stop, step)?;
+                    self.set_peek(fs, 0, s)?;
+                }
+                op::STORE_COMP => {
+                    let unum = self.read_uint(fs)?;
+                    let target = self.peek(fs, unum >> 2)?;
+                    self.save_fs(fs);
+                    match unum & 3 {
+                        0 => {
+                            let v = self.pop(fs)?;
+                            self.list_append(target, v)?;
+                        }
+                        1 => {
+                            let k = self.pop(fs)?;
+                            let v = self.pop(fs)?;
+                            self.dict_set(target, k, v)?;
+                        }
+                        _ => {
+                            let v = self.pop(fs)?;
+                            self.set_add(target, v)?;
+                        }
+                    }
+                }
+                op::UNPACK_SEQUENCE => {
+                    let n = self.read_uint(fs)?;
+                    let seq = self.pop(fs)?;
+                    if fs.sp + n > fs.n_state {
+                        return Err(self.bad_code());
+                    }
+                    self.save_fs(fs);
+                    self.unpack_sequence(fs.frame, F_STATE + fs.sp, seq, n)?;
+                    fs.sp += n;
+                }
+                op::UNPACK_EX => {
+                    let unum = self.read_uint(fs)?;
+                    let seq = self.pop(fs)?;
+                    let (nl, nr) = (unum & 0xff, (unum >> 8) & 0xff);
+                    if fs.sp + nl + nr + 1 > fs.n_state {
+                        return Err(self.bad_code());
+                    }
+                    self.save_fs(fs);
+                    self.unpack_ex(fs.frame, F_STATE + fs.sp, seq, nl, nr)?;
+                    fs.sp += nl + nr + 1;
+                }
+                op::MAKE_FUNCTION => {
+                    let i = self.read_uint(fs)?;
+                    let f =
+                        self.make_function(fs.rc, fs.ctx, i, Obj::NULL, Obj::NULL, Obj::NULL)?;
+                    self.push(fs, f)?;
+                }
+                op::MAKE_FUNCTION_DEFARGS => {
+                    let i = self.read_uint(fs)?;
+                    let kwd = self.pop(fs)?;
+                    let d = self.peek(fs, 0)?;
+                    let f = self.make_function(fs.rc, fs.ctx, i, d, kwd, Obj::NULL)?;
+                    self.set_peek(fs, 0, f)?;
+                }
+                op::MAKE_CLOSURE | op::MAKE_CLOSURE_DEFARGS => {
+                    let i = self.read_uint(fs)?;
+                    let n = self.fetch(fs)? as usize;
+                    self.drop_n(fs, n)?;
+                    let cells = self.alloc_tuple(n)?;
+                    for j in 0..n {
+                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + j);
+                        self.heap.set_obj(cells, crate::obj::tuple::T_ITEMS + j, x);
+                    }
+                    // Keep the cells rooted on the stack while allocating the function.
+                    self.push(fs, cells)?;
+                    let f = if opc == op::MAKE_CLOSURE {
+                        let f =
+                            self.make_function(fs.rc, fs.ctx, i, Obj::NULL, Obj::NULL, cells)?;
+                        self.drop_n(fs, 1)?;
+                        f
+                    } else {
+                        let kwd = self.peek(fs, 1)?;
+                        let d = self.peek(fs, 2)?;
+                        let f = self.make_function(fs.rc, fs.ctx, i, d, kwd, cells)?;
+                        self.drop_n(fs, 3)?;
+                        f
+                    };
+                    self.push(fs, f)?;
+                }
+                op::CALL_FUNCTION | op::CALL_METHOD => {
+                    let unum = self.read_uint(fs)?;
+                    let n_pos = unum & 0xff;
+                    let n_kw = (unum >> 8) & 0xff;
+                    let is_method = opc == op::CALL_METHOD;
+                    let n = n_pos + 2 * n_kw + 1 + usize::from(is_method);
+                    self.drop_n(fs, n)?;
+                    let base = fs.sp;
+                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
+                    let (self_, first) = if is_method {
+                        (
+                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
+                            F_STATE + base + 2,
+                        )
+                    } else {
+                        (Obj::NULL, F_STATE + base + 1)
+                    };
+                    let a = CallArgs {
+                        self_,
+                        src: ArgSrc::Heap(fs.frame, first),
+                        n_pos,
+                        n_kw,
+                        kw_dict: Obj::NULL,
+                    };
+                    if self.do_call(fs, f, &a)? {
+                        *fs = self.load_fs(self.frame);
+                    }
+                }
+                op::CALL_FUNCTION_VAR_KW | op::CALL_METHOD_VAR_KW => {
+                    let unum = self.read_uint(fs)?;
+                    let n_pos = unum & 0xff;
+                    let n_kw = (unum >> 8) & 0xff;
+                    let is_method = opc == op::CALL_METHOD_VAR_KW;
+                    let n = n_pos + 2 * n_kw + 2 + usize::from(is_method);
+                    self.drop_n(fs, n)?;
+                    let base = fs.sp;
+                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
+                    let (self_, first) = if is_method {
+                        (
+                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
+                            F_STATE + base + 2,
+                        )
+                    } else {
+                        (Obj::NULL, F_STATE + base + 1)
+                    };
+                    let bitmap = self.heap.get_obj(fs.frame, first + n_pos + 2 * n_kw);
+                    let bitmap = if bitmap.is_small() {
+                        bitmap.small_value() as usize
+                    } else {
+                        0
+                    };
+                    self.save_fs(fs);
+                    let (arr, np, nk) =
+                        self.flatten_var_args(fs.frame, first, n_pos, n_kw, bitmap, self_)?;
+                    // Keep the flattened args rooted in the function's stack slot + 1.
+                    self.heap.set_obj(fs.frame, F_STATE + base + 1, arr);
+                    let a = CallArgs {
+                        self_: Obj::NULL,
+                        src: ArgSrc::Heap(arr, crate::obj::list::A_ITEMS),
+                        n_pos: np,
+                        n_kw: nk,
+                        kw_dict: Obj::NULL,
+                    };
+                    if self.do_call(fs, f, &a)? {
+                        *fs = self.load_fs(self.frame);
+                    }
+                }
+                op::RETURN_VALUE => {
+                    if let Some(v) = self.unwind_return(fs)? {
+                        return Ok(Some(v));
+                    }
+                }
+                op::RAISE_LAST => {
+                    let mut exc = Obj::NULL;
+                    let mut i = fs.exc_sp;
+                    while i > 0 {
+                        i -= 1;
+                        let e = Self::exc_entry(fs, i);
+                        let p = self.heap.get_obj(fs.frame, e + 2);
+                        if !p.is_null() {
+                            exc = p;
+                            break;
+                        }
+                    }
+                    self.save_fs(fs);
+                    if exc.is_null() {
+                        return Err(
+                            self.raise(TypeId::RUNTIME_ERROR, "no active exception to reraise")
+                        );
+                    }
+                    return Err(self.raise_obj(exc));
+                }
+                op::RAISE_OBJ => {
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let e = self.make_raise_obj(o)?;
+                    return Err(self.raise_obj(e));
+                }
+                op::RAISE_FROM => {
+                    let from = self.pop(fs)?;
+                    let o = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    // MicroPython ignores the cause (the unix port prints nothing).
+                    let _ = from;
+                    let e = self.make_raise_obj(o)?;
+                    return Err(self.raise_obj(e));
+                }
+                op::YIELD_VALUE => {
+                    if let Some(v) = self.do_yield(fs)? {
+                        return Ok(Some(v));
+                    }
+                }
+                op::YIELD_FROM => {
+                    if let Some(v) = self.op_yield_from(fs)? {
+                        return Ok(Some(v));
+                    }
+                }
+                op::IMPORT_NAME => {
+                    let q = self.read_qstr(fs)?;
+                    let fromlist = self.pop(fs)?;
+                    let level = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
+                    let m = self.import_name(q, fromlist, level, g)?;
+                    self.set_peek(fs, 0, m)?;
+                }
+                op::IMPORT_FROM => {
+                    let q = self.read_qstr(fs)?;
+                    let m = self.peek(fs, 0)?;
+                    self.save_fs(fs);
+                    let v = self.import_from(m, q)?;
+                    self.push(fs, v)?;
+                }
+                op::IMPORT_STAR => {
+                    let m = self.pop(fs)?;
+                    let d = self.locals_of(fs);
+                    self.save_fs(fs);
+                    self.import_star(m, d)?;
+                }
+                _ => match op::multi(opc) {
+                    Some(Multi::LoadConstSmallInt(v)) => {
+                        self.push(fs, Obj::small_unchecked(v as isize))?
+                    }
+                    Some(Multi::LoadFast(n)) => self.load_fast(fs, n as usize)?,
+                    Some(Multi::StoreFast(n)) => self.store_fast(fs, n as usize)?,
+                    Some(Multi::UnaryOp(u)) => {
+                        let o = self.peek(fs, 0)?;
+                        let r = if u == UnaryOp::Not {
+                            let t = self.truth(fs, o)?;
+                            Obj::bool(!t)
+                        } else {
+                            self.save_fs(fs);
+                            self.unary_op(u, o)?
+                        };
+                        self.set_peek(fs, 0, r)?;
+                    }
+                    Some(Multi::BinaryOp(b)) => {
+                        let rhs = self.pop(fs)?;
+                        let lhs = self.peek(fs, 0)?;
+                        let r = if lhs.is_small() && rhs.is_small() {
+                            match crate::obj::int::small_binary_op(
+                                b,
+                                lhs.small_value(),
+                                rhs.small_value(),
+                            ) {
+                                Some(r) => r,
+                                None => {
+                                    self.save_fs(fs);
+                                    self.binary_op(b, lhs, rhs)?
+                                }
+                            }
+                        } else {
+                            self.save_fs(fs);
+                            self.binary_op(b, lhs, rhs)?
+                        };
+                        self.set_peek(fs, 0, r)?;
+                    }
+                    None => {
+                        self.save_fs(fs);
+                        return Err(self.raise(TypeId::NOT_IMPLEMENTED_ERROR, "opcode"));
+                    }
+                },
+            }
+        }
+    }
+
+    #[inline]
+    fn load_fast(&mut self, fs: &mut Fs, n: usize) -> PyResult<()> {
+        let s = self.local_slot(fs, n)?;
+        let v = self.heap.get_obj(fs.frame, s);
+        if v.is_null() {
+            return Err(self.unbound_local());
+        }
+        self.push(fs, v)
+    }
+
+    #[inline]
+    fn store_fast(&mut self, fs: &mut Fs, n: usize) -> PyResult<()> {
+        let s = self.local_slot(fs, n)?;
+        let v = self.pop(fs)?;
+        self.heap.set_obj(fs.frame, s, v);
+        Ok(())
+    }
+
+    #[inline]
+    fn truth(&mut self, fs: &Fs, v: Obj) -> PyResult<bool> {
+        match v {
+            Obj::TRUE => Ok(true),
+            Obj::FALSE | Obj::NONE => Ok(false),
+            _ if v.is_small() => Ok(v.small_value() != 0),
+            _ => {
+                self.save_fs(fs);
+                self.is_true(v)
+            }
+        }
+    }
+
+    fn unbound_local(&mut self) -> PyErr {
+        self.raise(
+            TypeId::NAME_ERROR,
+            "local variable referenced before assignment",
+        )
+    }
+
+    /// Raise "name 'x' isn't defined".
+    pub(crate) fn name_error(&mut self, q: crate::Qstr) -> PyErr {
+        self.raise_fmt(
+            TypeId::NAME_ERROR,
+            &[Fmt::S("name '"), Fmt::Q(q), Fmt::S("' isn't defined")],
+        )
+    }
+
+    fn locals_of(&self, fs: &Fs) -> Obj {
+        let l = self.heap.get_obj(fs.frame, F_LOCALS);
+        if l.is_null() {
+            self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS)
+        } else {
+            l
+        }
+    }
+
+    fn load_name(&mut self, fs: &Fs, q: crate::Qstr) -> PyResult<Obj> {
+        let l = self.heap.get_obj(fs.frame, F_LOCALS);
+        let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
+        if !l.is_null() && l != g {
+            let ld = self.native_base(l, TypeId::DICT);
+            if self.is_dict(ld) {
+                if let Some(v) = self.dict_get_q(ld, q) {
+                    return Ok(v);
+                }
+            } else {
+                self.save_fs(fs);
+                if let Some(v) = self.mapping_get(l, Obj::qstr(q))? {
+                    return Ok(v);
+                }
+            }
+        }
+        self.load_global(g, q)
+    }
+
+    /// Look `q` up in globals then builtins.
+    pub(crate) fn load_global(&mut self, g: Obj, q: crate::Qstr) -> PyResult<Obj> {
+        if let Some(v) = self.dict_get_q(g, q) {
+            return Ok(v);
+        }
+        if let Some(v) = crate::builtins::lookup(self, q) {
+            return Ok(v);
+        }
+        Err(self.name_error(q))
+    }
+
+    fn store_name_in(&mut self, d: Obj, q: crate::Qstr, v: Obj) -> PyResult<()> {
+        let dd = self.native_base(d, TypeId::DICT);
+        if self.is_dict(dd) {
+            return self.dict_set(dd, Obj::qstr(q), v);
+        }
+        self.store_subscr(d, Obj::qstr(q), v)
+    }
+
+    // ------------------------------------------------------------ calls
+
+    /// Call from the loop. Returns true if a frame was pushed (the caller reloads).
+    fn do_call(&mut self, fs: &mut Fs, f: Obj, a: &CallArgs) -> PyResult<bool> {
+        let base = fs.sp;
+        // The caller resumes after this instruction with its stack cut to the function.
+        self.save_fs(fs);
+        match self.call_prepare(f, a, FrameMode::Call)? {
+            Called::Value(v) => {
+                self.push(fs, v)?;
+                let _ = base;
+                Ok(false)
+            }
+            Called::Frame => Ok(true),
+        }
+    }
+
+    fn make_function(
+        &mut self,
+        rc: Obj,
+        ctx: Obj,
+        child: usize,
+        defaults: Obj,
+        kwdefaults: Obj,
+        closure: Obj,
+    ) -> PyResult<Obj> {
+        let children = self.heap.get_obj(rc, RC::CHILDREN);
+        if children.is_null() || child >= self.tuple_len(children) {
+            return Err(self.bad_code());
+        }
+        let crc = self.tuple_get(children, child);
+        let defaults = if defaults == Obj::NONE {
+            Obj::NULL
+        } else {
+            defaults
+        };
+        let kwdefaults = if kwdefaults == Obj::NONE {
+            Obj::NULL
+        } else {
+            kwdefaults
+        };
+        if !defaults.is_null() && !self.is_tuple(defaults)
+            || !kwdefaults.is_null() && !self.is_dict(kwdefaults)
+        {
+            return Err(self.bad_code());
+        }
+        fun::new_function(self, crc, ctx, defaults, kwdefaults, closure)
+    }
+
+    // ------------------------------------------------------------ returns and unwinding
+
+    /// RETURN_VALUE: run pending finally blocks, then leave the frame.
+    fn unwind_return(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
+        while fs.exc_sp > 0 {
+            let (handler, val_sp, finally) = self.exc_get(fs, fs.exc_sp - 1);
+            if finally {
+                if handler >= fs.ip {
+                    // Run the finally block, then come back here (cause -1).
+                    let ret = self.peek(fs, 0)?;
+                    if val_sp >= fs.n_state {
+                        return Err(self.bad_code());
+                    }
+                    self.heap.set_obj(fs.frame, F_STATE + val_sp, ret);
+                    fs.sp = val_sp + 1;
+                    self.push(fs, Obj::small_unchecked(-1))?;
+                    fs.ip = handler;
+                    return Ok(None);
+                }
+                self.cancel_active_finally(fs)?;
+            }
+            fs.exc_sp -= 1;
+        }
+        let v = self.peek(fs, 0)?;
+        self.leave_frame(fs, v)
+    }
+
+    fn cancel_active_finally(&mut self, fs: &mut Fs) -> PyResult<()> {
+        let prev = self.peek(fs, 1)?;
+        let top = self.peek(fs, 0)?;
+        if prev.is_small() {
+            // (..., prev_dest_ip, prev_cause, dest_ip)
+            self.set_peek(fs, 2, top)?;
+            self.drop_n(fs, 2)
+        } else {
+            // (..., None/exception, dest_ip)
+            self.set_peek(fs, 1, top)?;
+            self.drop_n(fs, 1)
+        }
+    }
+
+    /// UNWIND_JUMP (TOS is the destination ip): leave `unum & 0x7f` handlers, running
+    /// finally blocks; bit 0x80 pops a for-loop iterator too.
+    fn unwind_jump(&mut self, fs: &mut Fs, mut unum: usize) -> PyResult<()> {
+        while unum & 0x7f > 0 {
+            unum -= 1;
+            if fs.exc_sp == 0 {
+                return Err(self.bad_code());
+            }
+            let (handler, _val_sp, finally) = self.exc_get(fs, fs.exc_sp - 1);
+            if finally {
+                if handler >= fs.ip {
+                    self.push(fs, Obj::small_unchecked(unum as isize))?;
+                    fs.ip = handler;
+                    return Ok(());
+                }
+                self.cancel_active_finally(fs)?;
+            }
+            fs.exc_sp -= 1;
+        }
+        let dest = self.pop(fs)?;
+        if !dest.is_small() || dest.small_value() < 0 {
+            return Err(self.bad_code());
+        }
+        fs.ip = dest.small_value() as usize;
+        if unum != 0 {
+            self.drop_n(fs, ITER_SLOTS)?;
+        }
+        Ok(())
+    }
+
+    /// Leave the current frame with result `v`; `Some(v)` if the loop must return it.
+    fn leave_frame(&mut self, fs: &mut Fs, v: Obj) -> PyResult<Option<Obj>> {
+        let frame = fs.frame;
+        let modebits = self.heap.get_int(frame, F_MODE);
+        let aux = self.heap.get_obj(frame, F_AUX);
+        let prev = self.heap.get_obj(frame, F_PREV);
+        fs.sp = fs.sp.saturating_sub(1);
+        self.save_fs(fs);
+        self.frame = prev;
+        self.heap.set_obj(frame, F_PREV, Obj::NULL);
+        self.depth = self.depth.saturating_sub(1);
+        if modebits & MODE_GEN != 0 {
+            crate::obj::gen::finished(self, aux);
+            self.gen_status = GenStatus::Returned;
+        }
+        match modebits & 3 {
+            1 => Ok(Some(v)),
+            2 => {
+                // The resumer re-executes its instruction.
+                self.gen_result = v;
+                *fs = self.load_fs(prev);
+                fs.ip = fs.ip0;
+                Ok(None)
+            }
+            3 => {
+                *fs = self.load_fs(prev);
+                if v != Obj::NONE {
+                    fs.ip0 = self.heap.get_int(prev, F_EXC_IP);
+                    return Err(self.raise_fmt(
+                        TypeId::TYPE_ERROR,
+                        &[
+                            Fmt::S("__init__() should return None, not '"),
+                            Fmt::T(v),
+                            Fmt::S("'"),
+                        ],
+                    ));
+                }
+                self.push(fs, aux)?;
+                Ok(None)
+            }
+            _ => {
+                *fs = self.load_fs(prev);
+                self.push(fs, v)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// YIELD_VALUE: suspend the generator frame, hand TOS to its resumer.
+    fn do_yield(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
+        let frame = fs.frame;
+        let modebits = self.heap.get_int(frame, F_MODE);
+        if modebits & MODE_GEN == 0 {
+            return Err(self.bad_code());
+        }
+        let v = self.peek(fs, 0)?;
+        self.save_fs(fs);
+        let prev = self.heap.get_obj(frame, F_PREV);
+        self.frame = prev;
+        self.heap.set_obj(frame, F_PREV, Obj::NULL);
+        self.depth = self.depth.saturating_sub(1);
+        let g = self.heap.get_obj(frame, F_AUX);
+        crate::obj::gen::suspended(self, g);
+        self.gen_status = GenStatus::Yielded;
+        if modebits & 3 == FrameMode::GenReexec as usize {
+            self.gen_result = v;
+            *fs = self.load_fs(prev);
+            fs.ip = fs.ip0;
+            Ok(None)
+        } else {
+            Ok(Some(v))
+        }
+    }
+
+    /// Handle the pending exception in the current frame: jump to a handler (`Ok(None)`),
+    /// or propagate out of the native-mode frame (`Err`). Frames without a handler are
+    /// popped; the frame that resumed a generator or called a function continues unwinding.
+    fn unwind(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
+        loop {
+            let exc = self.pending;
+            let opc = self.code_byte(&fs.code, fs.ip0);
+            if self.exception_matches(exc, TypeId::STOP_ITERATION) {
+                if opc == Some(op::FOR_ITER) {
+                    // A StopIteration in a for loop's __next__ ends the loop.
+                    fs.ip = fs.ip0 + 1;
+                    let rel = self.read_ulabel(fs)?;
+                    fs.ip += rel;
+                    if fs.ip > fs.code.len {
+                        return Err(self.bad_code());
+                    }
+                    self.drop_n(fs, ITER_SLOTS)?;
+                    self.pending = Obj::NULL;
+                    return Ok(None);
+                }
+                if opc == Some(op::YIELD_FROM) {
+                    let v = crate::obj::exception::stop_iteration_value(self, exc);
+                    self.set_peek(fs, 0, v)?;
+                    fs.ip = fs.ip0 + 1;
+                    self.pending = Obj::NULL;
+                    return Ok(None);
+                }
+            }
+            if opc != Some(op::END_FINALLY) && opc != Some(op::RAISE_LAST) {
+                self.add_traceback_here(fs, exc);
+            }
+            while fs.exc_sp > 0 && self.exc_get(fs, fs.exc_sp - 1).0 <= fs.ip0 {
+                fs.exc_sp -= 1;
+            }
+            if fs.exc_sp > 0 {
+                let i = fs.exc_sp - 1;
+                let (handler, val_sp, _) = self.exc_get(fs, i);
+                if handler > fs.code.len || val_sp >= fs.n_state {
+                    return Err(self.bad_code());
+                }
+                let e = Self::exc_entry(fs, i);
+                self.heap.set_obj(fs.frame, e + 2, exc);
+                fs.ip = handler;
+                fs.sp = val_sp;
+                self.push(fs, exc)?;
+                self.pending = Obj::NULL;
+                return Ok(None);
+            }
+            // No handler: leave the frame.
+            let frame = fs.frame;
+            let modebits = self.heap.get_int(frame, F_MODE);
+            let prev = self.heap.get_obj(frame, F_PREV);
+            self.save_fs(fs);
+            self.frame = prev;
+            self.heap.set_obj(frame, F_PREV, Obj::NULL);
+            self.depth = self.depth.saturating_sub(1);
+            if modebits & MODE_GEN != 0 {
+                let g = self.heap.get_obj(frame, F_AUX);
+                crate::obj::gen::finished(self, g);
+                if self.exception_matches(exc, TypeId::STOP_ITERATION) {
+                    let _ = self.raise(TypeId::RUNTIME_ERROR, "generator raised StopIteration");
+                }
+            }
+            if modebits & 3 == FrameMode::Native as usize || prev.is_null() {
+                return Err(PyErr);
+            }
+            *fs = self.load_fs(prev);
+        }
+    }
+
+    fn add_traceback_here(&mut self, fs: &Fs, exc: Obj) {
+        let rc = fs.rc;
+        let code_off = self.heap.get_int(rc, RC::CODE_OFF);
+        let li = self.heap.get_int(rc, RC::LINE_INFO_OFF);
+        let le = self.heap.get_int(rc, RC::CELLS_OFF);
+        let bc = fs.ip0.saturating_sub(code_off);
+        let line = upyc_bytecode::prelude::source_line(self.code_slice(&fs.code, li, le), bc);
+        let name_idx = self.heap.get_int(rc, RC::NAME);
+        let block = self.ctx_qstr(fs.ctx, name_idx).unwrap_or(q!("<module>"));
+        let file = self.ctx_qstr(fs.ctx, 0).unwrap_or(q!(""));
+        crate::obj::exception::add_traceback(self, exc, file, line, block);
+        self.pending = exc;
+    }
+
+    // ------------------------------------------------------------ complex opcodes
+
+    fn op_with_cleanup(&mut self, fs: &mut Fs) -> PyResult<()> {
+        let top = self.peek(fs, 0)?;
+        self.save_fs(fs);
+        if top == Obj::NONE {
+            // (..., __exit__, self, None)
+            let exit_m = self.peek(fs, 2)?;
+            let exit_s = self.peek(fs, 1)?;
+            let mut a = CallArgs::slice(&[Obj::NONE, Obj::NONE, Obj::NONE]);
+            a.self_ = exit_s;
+            self.call_args(exit_m, &a)?;
+            self.drop_n(fs, 2)?;
+            self.set_peek(fs, 0, Obj::NONE)?;
+        } else if top.is_small() {
+            // (..., __exit__, self, data, cause)
+            let data = self.peek(fs, 1)?;
+            let exit_m = self.peek(fs, 3)?;
+            let exit_s = self.peek(fs, 2)?;
+            let mut a = CallArgs::slice(&[Obj::NONE, Obj::NONE, Obj::NONE]);
+            a.self_ = exit_s;
+            self.call_args(exit_m, &a)?;
+            self.drop_n(fs, 2)?;
+            self.set_peek(fs, 1, data)?;
+            self.set_peek(fs, 0, top)?;
+        } else {
+            // (..., __exit__, self, exception)
+            let exit_m = self.peek(fs, 2)?;
+            let exit_s = self.peek(fs, 1)?;
+            let t = self.type_of(top);
+            let args = [t, top, Obj::NONE];
+            // t may be a heap class: rooted through the exception on the stack.
+            let mut a = CallArgs::slice(&args);
+            a.self_ = exit_s;
+            let r = self.call_args(exit_m, &a)?;
+            let swallow = self.is_true(r)?;
+            self.drop_n(fs, 2)?;
+            if swallow {
+                self.set_peek(fs, 0, Obj::NONE)?;
+            } else {
+                self.set_peek(fs, 0, top)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn op_get_iter_stack(&mut self, fs: &mut Fs) -> PyResult<()> {
+        let o = self.peek(fs, 0)?;
+        if fs.sp + ITER_SLOTS - 1 > fs.n_state {
+            return Err(self.bad_code());
+        }
+        let base = F_STATE + fs.sp - 1;
+        if o.is_heap() && matches!(self.heap.tid(o), TypeId::LIST | TypeId::TUPLE) {
+            self.heap.set_obj(fs.frame, base, Obj::ITER_SEQ);
+            self.heap.set_obj(fs.frame, base + 1, o);
+            self.heap
+                .set_obj(fs.frame, base + 2, Obj::small_unchecked(0));
+            self.heap.set_obj(fs.frame, base + 3, Obj::NULL);
+        } else if let Some((start, stop, step)) = self.small_range(o) {
+            self.heap.set_obj(fs.frame, base, Obj::ITER_RANGE);
+            self.heap
+                .set_obj(fs.frame, base + 1, Obj::small_unchecked(start));
+            self.heap
+                .set_obj(fs.frame, base + 2, Obj::small_unchecked(stop));
+            self.heap
+                .set_obj(fs.frame, base + 3, Obj::small_unchecked(step));
+        } else {
+            self.save_fs(fs);
+            let it = self.get_iter(o)?;
+            self.heap.set_obj(fs.frame, base, Obj::NULL);
+            self.heap.set_obj(fs.frame, base + 1, it);
+            self.heap.set_obj(fs.frame, base + 2, Obj::NULL);
+            self.heap.set_obj(fs.frame, base + 3, Obj::NULL);
+        }
+        fs.sp += ITER_SLOTS - 1;
+        Ok(())
+    }
+
+    fn op_for_iter(&mut self, fs: &mut Fs) -> PyResult<()> {
+        let rel = self.read_ulabel(fs)?;
+        if fs.sp < ITER_SLOTS {
+            return Err(self.bad_code());
+        }
+        let base = F_STATE + fs.sp - ITER_SLOTS;
+        let kind = self.heap.get_obj(fs.frame, base);
+        let value = if kind == Obj::ITER_SEQ {
+            let seq = self.heap.get_obj(fs.frame, base + 1);
+            let i = self.heap.get_obj(fs.frame, base + 2).small_value() as usize;
+            match self.items(seq) {
+                Some(it) if i < it.len => {
+                    self.heap
+                        .set_obj(fs.frame, base + 2, Obj::small_unchecked(i as isize + 1));
+                    self.item(it, i)
+                }
+                _ => Obj::STOP,
+            }
+        } else if kind == Obj::ITER_RANGE {
+            let cur = self.heap.get_obj(fs.frame, base + 1).small_value();
+            let stop = self.heap.get_obj(fs.frame, base + 2).small_value();
+            let step = self.heap.get_obj(fs.frame, base + 3).small_value();
+            if (step > 0 && cur < stop) || (step < 0 && cur > stop) {
+                let next = cur.checked_add(step).unwrap_or(stop);
+                self.heap.set_obj(
+                    fs.frame,
+                    base + 1,
+                    Obj::small(next).unwrap_or(Obj::small_unchecked(stop)),
+                );
+                Obj::small_unchecked(cur)
+            } else {
+                Obj::STOP
+            }
+        } else {
+            let it = self.heap.get_obj(fs.frame, base + 1);
+            match self.gen_status {
+                GenStatus::Yielded => {
+                    self.gen_status = GenStatus::None;
+                    core::mem::replace(&mut self.gen_result, Obj::NULL)
+                }
+                GenStatus::Returned => {
+                    self.gen_status = GenStatus::None;
+                    self.gen_result = Obj::NULL;
+                    Obj::STOP
+                }
+                GenStatus::None => {
+                    if crate::obj::gen::is_resumable(self, it) {
+                        // Resume the generator in place; we re-execute on its yield.
+                        fs.ip = fs.ip0;
+                        self.save_fs(fs);
+                        crate::obj::gen::resume_frame(self, it, Obj::NONE, FrameMode::GenReexec)?;
+                        *fs = self.load_fs(self.frame);
+                        return Ok(());
+                    }
+                    self.save_fs(fs);
+                    self.iter_next(it)?
+                }
+            }
+        };
+        if value == Obj::STOP {
+            fs.sp -= ITER_SLOTS;
+            fs.ip += rel;
+            if fs.ip > fs.code.len {
+                return Err(self.bad_code());
+            }
+        } else {
+            self.push(fs, value)?;
+        }
+        Ok(())
+    }
+
+    fn op_yield_from(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
+        // stack: (..., delegate, send_value)
+        match self.gen_status {
+            GenStatus::Yielded => {
+                // The delegate yielded: we yield the same value, and re-run on resume.
+                self.gen_status = GenStatus::None;
+                let v = core::mem::replace(&mut self.gen_result, Obj::NULL);
+                self.set_peek(fs, 0, v)?;
+                fs.ip = fs.ip0;
+                return self.do_yield(fs);
+            }
+            GenStatus::Returned => {
+                self.gen_status = GenStatus::None;
+                let v = core::mem::replace(&mut self.gen_result, Obj::NULL);
+                self.drop_n(fs, 1)?;
+                self.set_peek(fs, 0, v)?;
+                return Ok(None);
+            }
+            GenStatus::None => {}
+        }
+        let send = self.pop(fs)?;
+        let del = self.peek(fs, 0)?;
+        self.save_fs(fs);
+        let inject = core::mem::replace(&mut self.pending, Obj::NULL);
+        if crate::obj::gen::is_resumable(self, del) {
+            // Keep send on the stack for re-execution bookkeeping.
+            self.push(fs, send)?;
+            fs.ip = fs.ip0;
+            self.save_fs(fs);
+            crate::obj::gen::resume_frame(self, del, send, FrameMode::GenReexec)?;
+            *fs = self.load_fs(self.frame);
+            if !inject.is_null() {
+                // Throw into the delegate at its resume point.
+                let e = self.make_raise_obj(inject)?;
+                self.pending = e;
+                fs.ip0 = fs.ip;
+                return Err(PyErr);
+            }
+            return Ok(None);
+        }
+        // A non-generator iterator.
+        let r = if !inject.is_null() {
+            match self.load_attr_opt(del, q!("throw"))? {
+                Some(m) => self.call(m, &[inject], Obj::NULL),
+                None => Err(self.raise_obj(inject)),
+            }
+        } else if send == Obj::NONE {
+            let v = self.iter_next(del)?;
+            if v == Obj::STOP {
+                // Exhausted: the value of yield from is None.
+                self.set_peek(fs, 0, Obj::NONE)?;
+                return Ok(None);
+            }
+            Ok(v)
+        } else {
+            self.call_method(del, q!("send"), &[send])
+        };
+        let v = r?;
+        // Yield v; re-execute YIELD_FROM on resume (the sent value replaces TOS).
+        self.push(fs, v)?;
+        fs.ip = fs.ip0;
+        self.do_yield(fs)
+    }
+}
