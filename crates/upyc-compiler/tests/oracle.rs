@@ -13,20 +13,7 @@ use upyc_compiler::{compile_source, CompileOptions};
 /// Differences whose cause is outside this crate: (file name, flags, cause). They are still
 /// compiled and reported (on stderr) but do not fail the test; one that stops differing is
 /// reported as such, to be removed from here.
-const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
-    (
-        "066_const_fold_unary.py",
-        "-msmall-int-bits=63",
-        "upyc-syntax folds -(1 << 62) to a small int; MicroPython's unary minus of a big int \
-         stays a big-int object (only binary operations are normalised), so mpy-cross stores \
-         it as a constant",
-    ),
-    (
-        "413_small_int_bits_boundaries.py",
-        "-msmall-int-bits=63",
-        "same cause as 066_const_fold_unary.py",
-    ),
-];
+const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[];
 
 fn known_difference(path: &Path, flags: &[&str]) -> Option<&'static str> {
     let name = path.file_name()?.to_str()?;
