@@ -104,7 +104,8 @@ fn compile_and_save(inv: &Invocation) -> Result<(), String> {
         arch: inv.arch.as_deref().and_then(arch_from_name),
         source_lines: inv.source_lines,
     };
-    let mpy = match upyc_compiler::compile_source(&source, &options) {
+    // The process ends right after writing: the compiler need not free its tree.
+    let mpy = match upyc_compiler::compile_source_before_exit(&source, &options) {
         Ok(bytes) => bytes,
         Err(e) => {
             return Err(match inv.diagnostics {

@@ -2,10 +2,23 @@
 //! `fuzz/regressions/*/` goes through `upyc_syntax::parse` and `upyc_compiler::compile_source`
 //! (mpy-cross's default options and `-O3 -msmall-int-bits=63`), which must return instead of
 //! panicking. Every failing file is reported, not just the first.
+//!
+//! The regressions are inputs that once crashed, hung or exhausted memory, so each runs in a
+//! child process (this test binary again, see [`replay_child`]) under a memory and time limit:
+//! a runaway allocation fails the test instead of the machine.
 
 use std::fs;
 use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Address-space limit of a regression's child process (the compiler reserves a 1 GiB stack).
+const CHILD_MEMORY_KIB: u64 = 4 * 1024 * 1024;
+/// Wall-clock limit of a regression's child process (a debug build, on a busy machine).
+const CHILD_TIME: Duration = Duration::from_secs(60);
+/// The variable that tells [`replay_child`] which file to replay.
+const REPLAY_VAR: &str = "UPYC_FUZZ_REPLAY";
 
 use upyc_compiler::{compile_source, CompileOptions};
 use upyc_syntax::qstr::QstrPool;
@@ -81,15 +94,14 @@ fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 }
 
 #[test]
-fn fuzz_corpus_and_regressions_do_not_panic() {
+fn fuzz_corpus_does_not_panic() {
     let fuzz = upyc_testkit::root().join("fuzz");
-    let mut files = inputs(&fuzz.join("corpus"));
-    let corpus_len = files.len();
-    files.extend(inputs(&fuzz.join("regressions")));
+    let files = inputs(&fuzz.join("corpus"));
     assert!(
-        corpus_len > 100,
-        "fuzz corpus missing under {} ({corpus_len} files)",
-        fuzz.display()
+        files.len() > 100,
+        "fuzz corpus missing under {} ({} files)",
+        fuzz.display(),
+        files.len()
     );
 
     // Keep the default hook's output for the failures only; the list below says which file.
@@ -107,6 +119,76 @@ fn fuzz_corpus_and_regressions_do_not_panic() {
     assert!(
         failures.is_empty(),
         "{} of {} fuzz inputs panicked:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
+}
+
+/// Not a test of its own: the child process [`fuzz_regressions_do_not_panic_hang_or_exhaust_memory`]
+/// starts replays the one file named by `UPYC_FUZZ_REPLAY` (and does nothing without it).
+#[test]
+fn replay_child() {
+    if let Some(file) = std::env::var_os(REPLAY_VAR) {
+        exercise(&fs::read(file).expect("read fuzz regression"));
+    }
+}
+
+#[test]
+fn fuzz_regressions_do_not_panic_hang_or_exhaust_memory() {
+    let files = inputs(&upyc_testkit::root().join("fuzz/regressions"));
+    let exe = std::env::current_exe().expect("test binary path");
+    let mut failures = Vec::new();
+    for file in &files {
+        // `ulimit -v` through the shell: std has no portable rlimit.
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v {CHILD_MEMORY_KIB} && exec \"$0\" \"$@\""
+            ))
+            .arg(&exe)
+            .args(["--exact", "replay_child", "--test-threads=1", "--nocapture"])
+            .env(REPLAY_VAR, file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the test binary as a child");
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for child") {
+                break Some(status);
+            }
+            if started.elapsed() > CHILD_TIME {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        match status {
+            Some(s) if s.success() => {}
+            Some(s) => {
+                let mut stderr = String::new();
+                if let Some(mut e) = child.stderr.take() {
+                    use std::io::Read;
+                    let _ = e.read_to_string(&mut stderr);
+                }
+                let why = stderr
+                    .lines()
+                    .find(|l| l.contains("panicked") || l.contains("memory allocation"))
+                    .unwrap_or("")
+                    .to_owned();
+                failures.push(format!("{}: {s} {why}", file.display()));
+            }
+            None => failures.push(format!(
+                "{}: still running after {CHILD_TIME:?}",
+                file.display()
+            )),
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} fuzz regressions failed:\n{}",
         failures.len(),
         files.len(),
         failures.join("\n")

@@ -178,6 +178,10 @@ pub(crate) struct Compiler<'a, 'p> {
     scope_of_node: HashMap<*const RuleNode, ScopeId>,
     cur: ScopeId,
     emit: Emitter,
+    /// A buffer for `compile_atom_expr_normal`'s trailers, kept between calls: it runs for
+    /// every attribute access and call in every pass, and a fresh vector each time was a
+    /// measurable share of compiling (allocation in a new process is slow).
+    trailer_buf: Vec<&'a RuleNode>,
 }
 
 /// Compiles a parse tree (`mp_compile_to_raw_code`).
@@ -212,6 +216,7 @@ pub(crate) fn compile_module(
         scope_of_node: HashMap::default(),
         cur: 0,
         emit,
+        trailer_buf: Vec::new(),
     };
     comp.run()
 }
@@ -489,7 +494,7 @@ impl<'a> Compiler<'a, '_> {
             Node::Str(q) => Some(!self.pool.get(*q).is_empty()),
             Node::Token(Tok::KwNone | Tok::KwFalse) => Some(false),
             Node::Token(Tok::KwTrue | Tok::Ellipsis) => Some(true),
-            Node::Const(c) => Some(ConstObj::from_value(&c.value).is_true()),
+            Node::Const(c) => Some(crate::emitcommon::value_is_true(&c.value)),
             Node::Rule(r) if r.rule == Rule::AtomParen && arg(r, 0).is_null() => Some(false),
             _ => None,
         }
@@ -2161,7 +2166,9 @@ impl<'a> Compiler<'a, '_> {
             Node::Rule(r) if r.rule == Rule::AtomExprTrailers => &r.args,
             _ => std::slice::from_ref(t),
         };
-        let mut trailers: Vec<&'a RuleNode> = Vec::with_capacity(trail.len());
+        // Taken out of `self` while in use (a nested call finds it empty and makes its own).
+        let mut trailers = std::mem::take(&mut self.trailer_buf);
+        trailers.clear();
         for n in trail {
             match n {
                 Node::Rule(r) => trailers.push(r),
@@ -2172,6 +2179,18 @@ impl<'a> Compiler<'a, '_> {
         if num_trail == 0 {
             return self.malformed(t);
         }
+        self.compile_trailers(pns, trail, &trailers);
+        self.trailer_buf = trailers;
+    }
+
+    /// The trailers of `compile_atom_expr_normal` (`trail`, each a rule node in `trailers`).
+    fn compile_trailers(
+        &mut self,
+        pns: &'a RuleNode,
+        trail: &'a [Node],
+        trailers: &[&'a RuleNode],
+    ) {
+        let num_trail = trailers.len();
         let mut i = 0;
 
         // super() inside a function: load __class__ and the first argument.
@@ -2542,8 +2561,7 @@ impl<'a> Compiler<'a, '_> {
             Node::Const(c) => {
                 self.emit.set_source_line(c.line);
                 let id = &**c as *const _ as usize;
-                self.emit
-                    .load_const_obj(Some(id), &ConstObj::from_value(&c.value));
+                self.emit.load_const_value(id, &c.value);
             }
             Node::Rule(r) => {
                 self.emit.set_source_line(r.line);

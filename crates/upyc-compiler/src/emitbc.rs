@@ -17,6 +17,7 @@
 use upyc_bytecode::opcode::{self as op, BinaryOp, UnaryOp};
 use upyc_bytecode::vuint;
 use upyc_syntax::qstr::Qstr;
+use upyc_syntax::tree::ConstValue;
 
 use crate::emitcommon::{ConstId, ConstObj, EmitCommon};
 use crate::scope::{IdKind, Scope, ScopeId, ScopeKind, ID_FLAG_IS_PARAM, SCOPE_FLAG_ALL_SIG};
@@ -569,6 +570,12 @@ impl Emitter {
     /// `mp_emit_bc_load_const_obj`.
     pub fn load_const_obj(&mut self, id: ConstId, obj: &ConstObj) {
         self.write_bytecode_byte_obj(1, op::LOAD_CONST_OBJ, id, obj);
+    }
+
+    /// [`Emitter::load_const_obj`] of a parse tree constant (`id`: its node's address).
+    pub fn load_const_value(&mut self, id: usize, value: &ConstValue) {
+        let idx = self.common.use_const_value(id, value);
+        self.write_bytecode_byte_uint(1, op::LOAD_CONST_OBJ, idx as u64);
     }
 
     /// `mp_emit_bc_load_null`.

@@ -93,6 +93,19 @@ impl ConstObj {
     }
 }
 
+/// [`ConstObj::is_true`] of the object made from `v`, without making it.
+pub fn value_is_true(v: &ConstValue) -> bool {
+    match v {
+        ConstValue::None | ConstValue::False => false,
+        ConstValue::True | ConstValue::Ellipsis => true,
+        ConstValue::Int(i) => i.sign() != num_bigint::Sign::NoSign,
+        ConstValue::Float(f) => *f != 0.0,
+        ConstValue::Complex(re, im) => *re != 0.0 || *im != 0.0,
+        ConstValue::Str(s) | ConstValue::Bytes(s) => !s.is_empty(),
+        ConstValue::Tuple(t) => !t.is_empty(),
+    }
+}
+
 /// Bits of `math.nan`, C's `NAN`.
 const STATIC_NAN_BITS: u64 = 0x7ff8_0000_0000_0000;
 
@@ -116,6 +129,10 @@ pub struct EmitCommon {
     pub qstrs: Vec<Qstr>,
     /// The module's constant table, in order of first use.
     pub consts: Vec<(ConstId, ConstObj)>,
+    /// The answer [`EmitCommon::use_const_obj`] gave for each identity it was asked about.
+    /// The table only grows, so asking again about the same object gives the same answer;
+    /// remembering it saves a scan of the table (and making the object) on each later pass.
+    const_by_id: HashMap<usize, usize>,
     /// Children allocated so far in the current pass of the current scope.
     pub children: Vec<ScopeId>,
 }
@@ -127,6 +144,7 @@ impl EmitCommon {
             qstr_index: HashMap::default(),
             qstrs: Vec::new(),
             consts: Vec::new(),
+            const_by_id: HashMap::default(),
             children: Vec::new(),
         };
         common.use_qstr(source_file);
@@ -152,13 +170,30 @@ impl EmitCommon {
     /// `mp_emit_common_use_const_obj`: the index of `obj` in the constant table, adding it if
     /// no strictly equal object is there yet.
     pub fn use_const_obj(&mut self, id: ConstId, obj: &ConstObj) -> usize {
-        for (i, (eid, e)) in self.consts.iter().enumerate() {
-            if (id.is_some() && *eid == id) || e.strictly_equal(obj) {
-                return i;
-            }
+        if let Some(&i) = id.and_then(|id| self.const_by_id.get(&id)) {
+            return i;
         }
-        self.consts.push((id, obj.clone()));
-        self.consts.len() - 1
+        let found = self
+            .consts
+            .iter()
+            .position(|(eid, e)| (id.is_some() && *eid == id) || e.strictly_equal(obj));
+        let i = found.unwrap_or_else(|| {
+            self.consts.push((id, obj.clone()));
+            self.consts.len() - 1
+        });
+        if let Some(id) = id {
+            self.const_by_id.insert(id, i);
+        }
+        i
+    }
+
+    /// [`EmitCommon::use_const_obj`] for the constant `value` of the parse node `id`, made
+    /// into a [`ConstObj`] only when the node is new to the table.
+    pub fn use_const_value(&mut self, id: usize, value: &ConstValue) -> usize {
+        match self.const_by_id.get(&id) {
+            Some(&i) => i,
+            None => self.use_const_obj(Some(id), &ConstObj::from_value(value)),
+        }
     }
 
     /// `mp_emit_common_alloc_const_child`: the child index of the function made from `scope`.

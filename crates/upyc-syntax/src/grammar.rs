@@ -5,6 +5,10 @@
 //! MicroPython's parser interprets its generated tables, so the shape of the tree (which nodes
 //! collapse, where `Null` is pushed) is fixed here. This is mpy-cross's configuration:
 //! async/await, assignment expressions, slices and sets are all enabled.
+//!
+//! Also here, computed from the table at compile time for the parser's shortcuts (ours, not
+//! MicroPython's; see `parse.rs`): the tokens each rule can start with ([`may_start`]), and the
+//! fixed ways down to an atom ([`TEST_DESCENT`], [`ATOM_CHAIN`]).
 
 use crate::tree::{Rule, Tok};
 
@@ -394,6 +398,306 @@ pub const fn rule_def(rule: Rule) -> RuleDef {
     }
 }
 
+/// How many rules there are.
+pub const NUM_RULES: usize = Rule::ALL.len();
+
+// `Rule` and `Tok` are plain enums numbered in declaration order, so `rule as usize` indexes
+// the tables below and `tok as u32` numbers a bit of a [`TokSet`].
+const _: () = {
+    let mut i = 0;
+    while i < NUM_RULES {
+        assert!(Rule::ALL[i] as usize == i);
+        i += 1;
+    }
+    assert!(Tok::ALL.len() <= 128);
+};
+
+/// Every rule's definition, indexed by `rule as usize`. The parser looks a definition up at
+/// every step; a load from this table is cheaper than evaluating [`rule_def`]'s `match`
+/// (a jump through a table to code that builds the definition).
+static RULE_DEFS: [RuleDef; NUM_RULES] = {
+    let mut defs = [and(&[]); NUM_RULES];
+    let mut i = 0;
+    while i < NUM_RULES {
+        defs[i] = rule_def(Rule::ALL[i]);
+        i += 1;
+    }
+    defs
+};
+
+/// The definition of `rule`, from a static table (same as [`rule_def`]).
+#[inline]
+pub fn def(rule: Rule) -> &'static RuleDef {
+    &RULE_DEFS[rule as usize]
+}
+
+/// A set of token kinds, one bit per [`Tok`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TokSet(u128);
+
+impl TokSet {
+    pub const fn contains(self, tok: Tok) -> bool {
+        (self.0 >> tok as u32) & 1 != 0
+    }
+}
+
+/// For each rule, the tokens it may start with; any other token makes it fail at once,
+/// having consumed nothing and pushed nothing, exactly as if the parser had pushed it and
+/// seen its first argument fail (see [`may_start`]). Not part of MicroPython, which always
+/// pushes the rule and lets it fail: an expression such as `x` passes through some twenty
+/// rules (`test`, `or_test`, ... `atom`), and most of their alternatives and operator
+/// sub-rules (`lambdef`, `not_test_2`, `comp_op`, `arith_op`, `trailer`, ...) would fail this
+/// way; skipping them halves the parser's work without changing what it builds.
+///
+/// Computed at compile time as the least fixed point of: an `or` rule may start with what
+/// any alternative may start with; any other rule with what its first argument may start
+/// with. A first argument that is an optional rule stands for every token: such a rule does
+/// not fail cleanly (after the optional part is skipped, a mismatch is a syntax error).
+static FIRST: [TokSet; NUM_RULES] = FIRST_SETS;
+
+/// [`FIRST`], as a constant the other tables can be computed from.
+const FIRST_SETS: [TokSet; NUM_RULES] = {
+    let mut sets = [TokSet(0); NUM_RULES];
+    loop {
+        let mut changed = false;
+        let mut r = 0;
+        while r < NUM_RULES {
+            let def = rule_def(Rule::ALL[r]);
+            let considered = match def.act {
+                Act::Or => def.args.len(),
+                _ => 1,
+            };
+            let mut set = sets[r].0;
+            let mut j = 0;
+            while j < considered {
+                set |= match def.args[j] {
+                    Arg::Tok(t) => 1u128 << t as u32,
+                    Arg::Rule(sub) => sets[sub as usize].0,
+                    Arg::OptRule(_) => u128::MAX,
+                };
+                j += 1;
+            }
+            if set != sets[r].0 {
+                sets[r] = TokSet(set);
+                changed = true;
+            }
+            r += 1;
+        }
+        if !changed {
+            break;
+        }
+    }
+    sets
+};
+
+/// The tokens that start `arg`.
+const fn arg_first(arg: Arg) -> TokSet {
+    match arg {
+        Arg::Tok(t) => TokSet(1u128 << t as u32),
+        Arg::Rule(r) | Arg::OptRule(r) => FIRST_SETS[r as usize],
+    }
+}
+
+/// The rules an expression goes down through to reach an atom, outermost first, each with
+/// its first argument matched (`test` and `not_test`, `factor`, `atom_expr`, `or` rules
+/// whose last alternative leads on, leave no frame).
+///
+/// The parser goes down this chain for nearly every name, number and string in the source,
+/// pushing a frame per rule, and comes back up popping them one by one, when in most cases
+/// none of them has anything more to match (`f(x, 1)`: after `x` and after `1` no operator
+/// follows). The parser (`parse.rs`) therefore takes a shortcut when it enters one of these
+/// rules at an atom token: it matches the atom, and pushes the chain's frames only if the
+/// token after the atom is one that one of them goes on with ([`ATOM_CHAIN_CONT`]); otherwise
+/// every rule of the chain would collapse to the atom itself. Either way the stacks end up as
+/// the full interpretation leaves them. A unit test checks this table against the grammar.
+pub const ATOM_CHAIN: [Rule; 12] = [
+    TestIfExpr,
+    OrTest,
+    AndTest,
+    Comparison,
+    Expr,
+    XorExpr,
+    AndExpr,
+    ShiftExpr,
+    ArithExpr,
+    Term,
+    Power,
+    AtomExprNormal,
+];
+
+/// Where in [`ATOM_CHAIN`] the frames of `rule` begin, when the parser enters `rule` at an
+/// atom token; `None` for rules not on the chain.
+pub const fn atom_chain_entry(rule: Rule) -> Option<usize> {
+    Some(match rule {
+        Test | TestIfExpr => 0,
+        OrTest | TestNocond => 1,
+        AndTest => 2,
+        NotTest | Comparison => 3,
+        Expr => 4,
+        XorExpr => 5,
+        AndExpr => 6,
+        ShiftExpr => 7,
+        ArithExpr => 8,
+        Term => 9,
+        Factor | Power => 10,
+        AtomExpr | AtomExprNormal => 11,
+        _ => return None,
+    })
+}
+
+/// The tokens `atom` matches by itself (its token alternatives).
+pub const ATOM_TOKENS: TokSet = {
+    let def = rule_def(Atom);
+    let mut set = 0u128;
+    let mut j = 0;
+    while j < def.args.len() {
+        if let Arg::Tok(t) = def.args[j] {
+            set |= 1u128 << t as u32;
+        }
+        j += 1;
+    }
+    TokSet(set)
+};
+
+/// The most frames a [`TEST_DESCENT`] holds.
+pub const MAX_TEST_DESCENT: usize = 8;
+
+/// How the parser goes down from a rule to `test` when it enters the rule at an atom token,
+/// if it does so without choices: the rules that leave a frame on the way (each with its
+/// first argument to match, so resumed at argument 1), outermost first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestDescent {
+    len: u8,
+    frames: [Rule; MAX_TEST_DESCENT],
+}
+
+impl TestDescent {
+    pub fn frames(&self) -> &[Rule] {
+        &self.frames[..self.len as usize]
+    }
+}
+
+/// For each rule, its [`TestDescent`], or `None` when entering it at an atom token does not
+/// lead straight to `test` (or it is `test` or below: see [`ATOM_CHAIN`]).
+///
+/// Statements, call arguments, subscripts, list items and the like all reach their
+/// expressions through a few rules (`stmt`, `simple_stmt`, `small_stmt`, `expr_stmt`,
+/// `testlist_star_expr` ... `test`) that the parser would enter one at a time. On an atom token
+/// the way down is fixed by the grammar: an `or` rule goes to its last alternative (the only one
+/// that can start with an atom, so it leaves no frame), any other rule leaves a frame and goes
+/// to its first argument. The parser pushes the frames of the descent at once and goes on with
+/// [`ATOM_CHAIN`] from `test`. Computed from the grammar at compile time; a unit test walks the
+/// grammar again to check it.
+pub static TEST_DESCENT: [Option<TestDescent>; NUM_RULES] = {
+    let mut table = [None; NUM_RULES];
+    let mut r = 0;
+    while r < NUM_RULES {
+        table[r] = test_descent(Rule::ALL[r]);
+        r += 1;
+    }
+    table
+};
+
+/// Whether every atom token may start `rule`, and so every one takes the same way into it.
+const fn starts_with_any_atom(rule: Rule) -> bool {
+    FIRST_SETS[rule as usize].0 & ATOM_TOKENS.0 == ATOM_TOKENS.0
+}
+
+const fn test_descent(from: Rule) -> Option<TestDescent> {
+    if atom_chain_entry(from).is_some() {
+        return None;
+    }
+    let mut frames = [Test; MAX_TEST_DESCENT];
+    let mut len = 0;
+    let mut rule = from;
+    loop {
+        if rule as usize == Test as usize {
+            return Some(TestDescent {
+                len: len as u8,
+                frames,
+            });
+        }
+        let def = rule_def(rule);
+        let n = def.args.len();
+        match def.act {
+            Act::Or => {
+                // Only the last alternative may start with an atom, and with any of them.
+                let mut j = 0;
+                while j + 1 < n {
+                    let first = match def.args[j] {
+                        Arg::Tok(t) => 1u128 << t as u32,
+                        Arg::Rule(x) | Arg::OptRule(x) => FIRST_SETS[x as usize].0,
+                    };
+                    if first & ATOM_TOKENS.0 != 0 {
+                        return None;
+                    }
+                    j += 1;
+                }
+                match def.args[n - 1] {
+                    Arg::Rule(x) if starts_with_any_atom(x) => rule = x,
+                    _ => return None,
+                }
+            }
+            _ => match def.args[0] {
+                Arg::Rule(x) if starts_with_any_atom(x) && len < MAX_TEST_DESCENT => {
+                    frames[len] = rule;
+                    len += 1;
+                    rule = x;
+                }
+                _ => return None,
+            },
+        }
+    }
+}
+
+/// For each start `k` in [`ATOM_CHAIN`], the tokens after an atom with which some rule of
+/// `ATOM_CHAIN[k..]` goes on (its second argument: an operator, a trailer, `if` ...); after any
+/// other token the whole chain collapses to the atom.
+pub static ATOM_CHAIN_CONT: [TokSet; ATOM_CHAIN.len()] = {
+    let mut conts = [TokSet(0); ATOM_CHAIN.len()];
+    let mut set = 0u128;
+    let mut k = ATOM_CHAIN.len();
+    while k > 0 {
+        k -= 1;
+        set |= arg_first(rule_def(ATOM_CHAIN[k]).args[1]).0;
+        conts[k] = TokSet(set);
+    }
+    conts
+};
+
+/// The position of `rule` in [`ATOM_CHAIN`], if it is there.
+pub const fn atom_chain_index(rule: Rule) -> Option<usize> {
+    let mut k = 0;
+    while k < ATOM_CHAIN.len() {
+        if ATOM_CHAIN[k] as usize == rule as usize {
+            return Some(k);
+        }
+        k += 1;
+    }
+    None
+}
+
+/// For each rule of [`ATOM_CHAIN`], the tokens its second argument starts with. A frame of
+/// the chain resumed after its first argument (arg 1) at any other token does nothing: a list
+/// ends with its one item, an `and_ident` rule collapses to its one non-null child.
+pub static ATOM_CHAIN_OWN_CONT: [TokSet; ATOM_CHAIN.len()] = {
+    let mut conts = [TokSet(0); ATOM_CHAIN.len()];
+    let mut k = 0;
+    while k < ATOM_CHAIN.len() {
+        conts[k] = arg_first(rule_def(ATOM_CHAIN[k]).args[1]);
+        k += 1;
+    }
+    conts
+};
+
+/// Whether `rule` may match starting at a `tok` token. When false, pushing `rule` would make
+/// it fail at once with nothing consumed and nothing pushed (it backtracks to its caller), so
+/// the parser treats it as failed without pushing it.
+#[inline]
+pub fn may_start(rule: Rule, tok: Tok) -> bool {
+    FIRST[rule as usize].contains(tok)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -412,5 +716,196 @@ mod tests {
                 Act::And { .. } => {}
             }
         }
+    }
+
+    #[test]
+    fn static_table_matches_the_definitions() {
+        for &rule in Rule::ALL {
+            let (a, b) = (def(rule), rule_def(rule));
+            assert_eq!(a.act, b.act);
+            assert_eq!(a.args, b.args);
+        }
+    }
+
+    /// [`ATOM_CHAIN`] is what interpreting the grammar goes through from each entry rule to
+    /// `atom` on a name, and the rules on it collapse to their first argument when their
+    /// second cannot start.
+    #[test]
+    fn atom_chain_follows_the_grammar() {
+        for &entry in Rule::ALL {
+            let Some(k) = atom_chain_entry(entry) else {
+                continue;
+            };
+            // Walk down as the parser does on a NAME token, recording the frames it pushes.
+            let mut frames = Vec::new();
+            let mut rule = entry;
+            while rule != Atom {
+                let def = rule_def(rule);
+                match def.act {
+                    Act::Or => {
+                        let alts: Vec<Rule> = def
+                            .args
+                            .iter()
+                            .filter_map(|a| match a {
+                                Arg::Rule(r) if may_start(*r, Tok::Name) => Some(*r),
+                                _ => None,
+                            })
+                            .collect();
+                        // One alternative leads on, the last one: no frame is left.
+                        assert_eq!(alts.len(), 1, "{}", rule.name());
+                        assert_eq!(def.args.last(), Some(&Arg::Rule(alts[0])));
+                        rule = alts[0];
+                    }
+                    act => {
+                        let Arg::Rule(first) = def.args[0] else {
+                            panic!("{}", rule.name())
+                        };
+                        match act {
+                            Act::And { ident, .. } => {
+                                assert!(ident, "{}", rule.name());
+                                assert_eq!(def.args.len(), 2, "{}", rule.name());
+                                assert!(matches!(def.args[1], Arg::OptRule(_)));
+                            }
+                            Act::List => {}
+                            _ => panic!("{}", rule.name()),
+                        }
+                        frames.push(rule);
+                        rule = first;
+                    }
+                }
+            }
+            assert_eq!(frames, ATOM_CHAIN[k..], "{}", entry.name());
+        }
+        for tok in [
+            Tok::Name,
+            Tok::Integer,
+            Tok::String,
+            Tok::KwNone,
+            Tok::Ellipsis,
+        ] {
+            assert!(ATOM_TOKENS.contains(tok));
+        }
+        assert!(!ATOM_TOKENS.contains(Tok::DelParenOpen));
+        let all = ATOM_CHAIN_CONT[0];
+        for tok in [
+            Tok::OpPlus,
+            Tok::KwIf,
+            Tok::KwNot,
+            Tok::DelPeriod,
+            Tok::OpDblStar,
+        ] {
+            assert!(all.contains(tok), "{tok:?}");
+        }
+        for tok in [
+            Tok::DelComma,
+            Tok::DelParenClose,
+            Tok::Newline,
+            Tok::DelEqual,
+        ] {
+            assert!(!all.contains(tok), "{tok:?}");
+        }
+        assert!(!ATOM_CHAIN_CONT[11].contains(Tok::OpPlus));
+        for (k, &rule) in ATOM_CHAIN.iter().enumerate() {
+            assert_eq!(atom_chain_index(rule), Some(k));
+            assert_eq!(
+                ATOM_CHAIN_CONT[k].0 & ATOM_CHAIN_OWN_CONT[k].0,
+                ATOM_CHAIN_OWN_CONT[k].0
+            );
+        }
+        assert_eq!(atom_chain_index(Test), None);
+        assert!(ATOM_CHAIN_OWN_CONT[atom_chain_index(Comparison).unwrap()].contains(Tok::KwIs));
+        assert!(ATOM_CHAIN_CONT[11].contains(Tok::DelBracketOpen));
+    }
+
+    /// [`TEST_DESCENT`] is what the parser's interpretation of the grammar does on every atom
+    /// token, and it covers the common ways to an expression.
+    #[test]
+    fn test_descents_follow_the_grammar() {
+        let atoms: Vec<Tok> = Tok::ALL
+            .iter()
+            .copied()
+            .filter(|t| ATOM_TOKENS.contains(*t))
+            .collect();
+        for &entry in Rule::ALL {
+            let Some(descent) = TEST_DESCENT[entry as usize] else {
+                continue;
+            };
+            for &tok in &atoms {
+                // Walk down as `Parser::run` does, recording the frames it leaves.
+                let mut frames = Vec::new();
+                let mut rule = entry;
+                while rule != Test {
+                    let def = rule_def(rule);
+                    match def.act {
+                        Act::Or => {
+                            let mut next = None;
+                            for (j, a) in def.args.iter().enumerate() {
+                                match *a {
+                                    Arg::Tok(t) => assert_ne!(t, tok, "{}", rule.name()),
+                                    Arg::Rule(r) | Arg::OptRule(r) if may_start(r, tok) => {
+                                        // Taken; the last alternative leaves no frame.
+                                        assert_eq!(j + 1, def.args.len(), "{}", rule.name());
+                                        next = Some(r);
+                                        break;
+                                    }
+                                    _ => {}
+                                }
+                            }
+                            rule = next.expect("an alternative is taken");
+                        }
+                        _ => {
+                            let Arg::Rule(first) = def.args[0] else {
+                                panic!("{}", rule.name())
+                            };
+                            assert!(may_start(first, tok));
+                            frames.push(rule);
+                            rule = first;
+                        }
+                    }
+                }
+                assert_eq!(descent.frames(), &frames[..], "{}", entry.name());
+            }
+        }
+        let frames = |r: Rule| TEST_DESCENT[r as usize].map(|d| d.frames().to_vec());
+        assert_eq!(
+            frames(Stmt),
+            Some(vec![SimpleStmt, SimpleStmt2, ExprStmt, TestlistStarExpr])
+        );
+        assert_eq!(frames(Arglist), Some(vec![Arglist, Argument]));
+        assert_eq!(frames(TestlistStarExpr2), Some(vec![]));
+        assert_eq!(frames(Test), None);
+        assert_eq!(frames(Atom), None);
+        assert_eq!(frames(CompoundStmt), None);
+    }
+
+    #[test]
+    fn first_sets() {
+        // Expressions start with atoms, unary operators, `not`, `lambda`, `await`, `*`?
+        for tok in [
+            Tok::Name,
+            Tok::Integer,
+            Tok::String,
+            Tok::DelParenOpen,
+            Tok::KwNot,
+        ] {
+            assert!(may_start(Rule::Test, tok), "{tok:?}");
+        }
+        assert!(may_start(Rule::Test, Tok::KwLambda));
+        assert!(may_start(Rule::Test, Tok::OpMinus));
+        assert!(!may_start(Rule::Test, Tok::DelParenClose));
+        assert!(!may_start(Rule::Test, Tok::OpStar));
+        assert!(!may_start(Rule::Lambdef, Tok::Name));
+        assert!(may_start(Rule::CompOp, Tok::KwNot));
+        assert!(may_start(Rule::CompOp, Tok::KwIs));
+        assert!(!may_start(Rule::CompOp, Tok::DelComma));
+        assert!(!may_start(Rule::Trailer, Tok::DelColon));
+        assert!(may_start(Rule::Trailer, Tok::DelPeriod));
+        // A rule whose first argument is optional never fails cleanly.
+        assert!(may_start(Rule::FileInput, Tok::DelParenClose));
+        // Statements.
+        assert!(may_start(Rule::Stmt, Tok::KwDef));
+        assert!(may_start(Rule::CompoundStmt, Tok::OpAt));
+        assert!(!may_start(Rule::CompoundStmt, Tok::Name));
+        assert!(may_start(Rule::SimpleStmt, Tok::Name));
     }
 }

@@ -9,7 +9,9 @@
 //! Differences from MicroPython: every token also carries a byte span into the source
 //! (tokens made from injected text get an empty span at the end of their string literal), and
 //! the one exception the lexer raises itself (`\N{...}`, NotImplementedError) is recorded as a
-//! diagnostic while lexing carries on.
+//! diagnostic while lexing carries on. For speed, runs of characters that only move the column
+//! on (identifiers, comments, indentation, string bodies) are consumed in one step, with the
+//! same result as one character at a time (`plain_run`, `skip_plain`).
 
 use crate::diag::{Diagnostic, DiagnosticKind};
 use crate::tree::{Span, Tok};
@@ -19,6 +21,8 @@ const TAB_SIZE: u32 = 8;
 const EOF: u8 = 0;
 /// What a NUL byte in the input becomes, so that it is not taken for the end.
 const INVALID_BYTE: u8 = 1;
+/// The shortest run of plain characters worth [`Lexer::skip_plain`].
+const PLAIN_RUN_MIN: usize = 2;
 
 /// MicroPython's `unichar_isspace` on a byte: `\t \n \v \f \r` and space.
 fn is_space(c: u8) -> bool {
@@ -138,6 +142,16 @@ pub struct Lexer<'a> {
 
 impl<'a> Lexer<'a> {
     /// `mp_lexer_new`: starts lexing `src` and loads the first token.
+    /// The length of the source in bytes.
+    pub fn source_len(&self) -> usize {
+        self.src.len()
+    }
+
+    /// Whether the lexer is emitting text it injected (an f-string's `.format()` call).
+    pub fn is_injecting(&self) -> bool {
+        self.inject_chrs_idx != 0 || !self.fstring_args.is_empty()
+    }
+
     pub fn new(src: &'a [u8], opt_level: u8) -> Self {
         let mut lex = Lexer {
             src,
@@ -291,6 +305,85 @@ impl<'a> Lexer<'a> {
         self.chr2 = chr2;
     }
 
+    /// How many characters from the current one on are source bytes satisfying `plain`, when
+    /// the window holds three consecutive source bytes (not injected text, no CR LF pair) so
+    /// that [`Lexer::skip_plain`] may jump over them; 0 otherwise.
+    ///
+    /// `plain` must reject `\n`, `\r`, `\t` and NUL: those are the bytes whose
+    /// `next_char` does more than move one column on (line and tab counting, CR and CR LF
+    /// translation, NUL replacement).
+    #[inline]
+    fn plain_run(&self, plain: impl Fn(u8) -> bool) -> usize {
+        let off0 = self.chr0.off as usize;
+        if self.inject_chrs_idx != 0
+            || self.chr0.width != 1
+            || self.chr1.width != 1
+            || self.chr2.width != 1
+            || off0 + 3 != self.pos
+        {
+            return 0;
+        }
+        match self.src.get(off0..) {
+            Some(rest) => rest.iter().take_while(|&&c| plain(c)).count(),
+            None => 0,
+        }
+    }
+
+    /// Consumes `k` characters found by [`Lexer::plain_run`], leaving the lexer exactly as
+    /// `k` calls of [`Lexer::next_char`] would.
+    ///
+    /// Why: `next_char` costs some fifty instructions a character, and identifiers, comments,
+    /// indentation and string bodies are most of a file. A plain character only moves the
+    /// column on by one, so the run is skipped at once. The window is then filled with the
+    /// three bytes after the run when `next_char` would load them unchanged (no CR, no NUL,
+    /// not past the end); otherwise all but the last three characters of the run are skipped
+    /// and three ordinary `next_char` calls refill the window.
+    fn skip_plain(&mut self, k: usize) {
+        let off0 = self.chr0.off as usize;
+        let end = off0 + k;
+        if let Some(&[a, b, c]) = self.src.get(end..end + 3) {
+            if ![a, b, c].iter().any(|&x| x == b'\r' || x == 0) {
+                self.column = self.column.wrapping_add(k as u32);
+                self.consumed_end = end as u32;
+                let chr = |c: u8, i: usize| Chr {
+                    c,
+                    off: i as u32,
+                    width: 1,
+                };
+                self.chr0 = chr(a, end);
+                self.chr1 = chr(b, end + 1);
+                self.chr2 = chr(c, end + 2);
+                self.pos = end + 3;
+                return;
+            }
+        }
+        if k < 3 {
+            for _ in 0..k {
+                self.next_char();
+            }
+            return;
+        }
+        let skip = k - 3;
+        if skip > 0 {
+            self.column = self.column.wrapping_add(skip as u32);
+            // The end of the last character shifted out.
+            self.consumed_end = (off0 + skip) as u32;
+            let at = |i: usize| Chr {
+                c: self.src[i],
+                off: i as u32,
+                width: 1,
+            };
+            let (c0, c1, c2) = (at(off0 + skip), at(off0 + skip + 1), at(off0 + skip + 2));
+            self.chr0 = c0;
+            self.chr1 = c1;
+            self.chr2 = c2;
+            self.pos = off0 + k;
+        }
+        self.next_char();
+        self.next_char();
+        self.next_char();
+    }
+
     fn indent_top(&self) -> u16 {
         self.indent_level.last().copied().unwrap_or(0)
     }
@@ -339,6 +432,22 @@ impl<'a> Lexer<'a> {
         let mut nested_formatting_needs_fstring = false;
 
         while !self.is_end() && (num_quotes > 1 || !self.is_char(b'\n')) && n_closing < num_quotes {
+            if !is_tstring {
+                // Fast path: a run of characters that are added to the value as they are.
+                let k = self.plain_run(|c| {
+                    c != quote_char
+                        && c != b'\\'
+                        && !(is_fstring && c == b'{')
+                        && !matches!(c, b'\n' | b'\r' | b'\t' | 0)
+                });
+                if k >= PLAIN_RUN_MIN {
+                    let off0 = self.chr0.off as usize;
+                    self.vstr.extend_from_slice(&self.src[off0..off0 + k]);
+                    n_closing = 0;
+                    self.skip_plain(k);
+                    continue;
+                }
+            }
             if self.is_char(quote_char) {
                 n_closing += 1;
                 self.vstr.push(self.c0());
@@ -627,11 +736,23 @@ impl<'a> Lexer<'a> {
                 }
                 self.next_char();
             } else if is_space(self.c0()) {
-                self.next_char();
+                // Fast path: indentation.
+                let k = self.plain_run(|c| c == b' ');
+                if k >= PLAIN_RUN_MIN {
+                    self.skip_plain(k);
+                } else {
+                    self.next_char();
+                }
             } else if self.is_char(b'#') {
                 self.next_char();
                 while !self.is_end() && !self.is_char(b'\n') {
-                    self.next_char();
+                    // Fast path: the comment's text.
+                    let k = self.plain_run(|c| !matches!(c, b'\n' | b'\r' | b'\t' | 0));
+                    if k >= PLAIN_RUN_MIN {
+                        self.skip_plain(k);
+                    } else {
+                        self.next_char();
+                    }
                 }
             } else if self.is_char_and(b'\\', b'\n') {
                 self.next_char();
@@ -711,8 +832,13 @@ impl<'a> Lexer<'a> {
             end = Some(self.lex_strings());
         } else if self.is_head_of_identifier() {
             self.tok_kind = Tok::Name;
-            self.vstr.push(self.c0());
-            self.next_char();
+            // Fast path: the identifier's characters (they are all plain).
+            let k = self.plain_run(|c| is_alpha(c) || is_digit(c) || c == b'_' || c >= 0x80);
+            if k >= PLAIN_RUN_MIN {
+                let off0 = self.chr0.off as usize;
+                self.vstr.extend_from_slice(&self.src[off0..off0 + k]);
+                self.skip_plain(k);
+            }
             while !self.is_end() && self.is_tail_of_identifier() {
                 self.vstr.push(self.c0());
                 self.next_char();

@@ -12,6 +12,13 @@
 //! statement and keep parsing to report further errors (MicroPython stops at the first), and
 //! the tree is only returned when there was no error. The rule stack is limited to
 //! [`MAX_RULE_DEPTH`] entries (MicroPython's limit is its heap).
+//!
+//! For speed (docs/PERFORMANCE.md) the loop takes shortcuts that MicroPython does not, each
+//! leaving the stacks exactly as the step-by-step interpretation would: rules that cannot start
+//! with the current token are failed without being pushed (`grammar::FIRST`), a rule just
+//! entered runs without a push and a pop, and the ways down from statements and expressions to
+//! an atom that the grammar fixes are taken at once (`grammar::TEST_DESCENT`,
+//! `grammar::ATOM_CHAIN`).
 
 use std::collections::HashMap;
 
@@ -19,7 +26,7 @@ use num_bigint::BigInt;
 
 use crate::diag::{Diagnostic, DiagnosticKind};
 use crate::fold::{self, BinOp, Num, UnaryOp};
-use crate::grammar::{rule_def, Act, Arg};
+use crate::grammar::{self, may_start, Act, Arg};
 use crate::lexer::Lexer;
 use crate::num::{self, FloatLiteral};
 use crate::qstr::{Qstr, QstrPool, INTERN_STRING_LEN};
@@ -90,6 +97,7 @@ pub fn parse(
         consts: HashMap::new(),
         diagnostics: Vec::new(),
         prev_end: 0,
+        recovery_budget: None,
     };
     p.take_lexer_diagnostics();
     let top = match input {
@@ -122,10 +130,13 @@ enum Stop {
     TooDeep,
 }
 
-/// A rule in progress (`rule_stack_t`), with the offset where it started.
+/// A rule in progress (`rule_stack_t`), with the offset where it started. 16 bytes: the
+/// parser pushes and pops one for nearly every rule it enters.
 struct Frame {
     rule: Rule,
-    arg_i: usize,
+    /// The argument to go on with (for list rules, how many items and separators matched;
+    /// bounded by the number of tokens, so by the source length, which spans keep in a u32).
+    arg_i: u32,
     line: u32,
     start: u32,
 }
@@ -153,6 +164,8 @@ struct Parser<'s, 'p> {
     diagnostics: Vec<Diagnostic>,
     /// End offset of the last token consumed.
     prev_end: u32,
+    /// During error recovery: how many more tokens may be lexed.
+    recovery_budget: Option<usize>,
 }
 
 /// `mp_parse_node_is_const`: a node whose value is known at compile time.
@@ -204,6 +217,14 @@ impl Parser<'_, '_> {
 
     /// Moves to the next token (`mp_lexer_to_next`).
     fn advance(&mut self) {
+        if let Some(budget) = self.recovery_budget.as_mut() {
+            // Error recovery: end the input rather than lex injected text or run long.
+            if *budget == 0 || self.lex.is_injecting() {
+                self.lex.tok_kind = Tok::End;
+                return;
+            }
+            *budget -= 1;
+        }
         self.prev_end = self.lex.tok_span.end;
         self.lex.to_next();
         self.take_lexer_diagnostics();
@@ -223,17 +244,28 @@ impl Parser<'_, '_> {
         }
         self.rule_stack.push(Frame {
             rule,
-            arg_i,
+            arg_i: arg_i as u32,
             line,
             start,
         });
         Ok(())
     }
 
-    /// Pushes a sub-rule, starting at the current token.
-    fn push_rule_from_arg(&mut self, rule: Rule) -> Result<(), Stop> {
-        let (line, start) = (self.lex.tok_line, self.lex.tok_span.start);
-        self.push_rule(rule, 0, line, start)
+    /// The frame of a sub-rule starting at the current token, to be run next.
+    ///
+    /// MicroPython pushes it on the rule stack, and the parse loop pops it straight away; the
+    /// loop takes it directly instead (see `run`), which saves a push and a pop per rule
+    /// entered. The depth limit is checked as if it had been pushed.
+    fn enter(&mut self, rule: Rule) -> Result<Frame, Stop> {
+        if self.rule_stack.len() >= MAX_RULE_DEPTH {
+            return Err(Stop::TooDeep);
+        }
+        Ok(Frame {
+            rule,
+            arg_i: 0,
+            line: self.lex.tok_line,
+            start: self.lex.tok_span.start,
+        })
     }
 
     /// The rule `n` entries below the top of the rule stack (`peek_rule`).
@@ -271,13 +303,20 @@ impl Parser<'_, '_> {
     /// Pops the top `n` results, in stack order, with the span they cover.
     fn pop_n(&mut self, n: usize) -> (Vec<Node>, Span) {
         let from = self.results.len().saturating_sub(n);
-        let items: Vec<Item> = self.results.drain(from..).collect();
-        let span = items
-            .iter()
-            .map(|it| it.span)
-            .reduce(|a, b| Span::new(a.start.min(b.start), a.end.max(b.end)))
-            .unwrap_or(Span::new(self.prev_end, self.prev_end));
-        (items.into_iter().map(|it| it.node).collect(), span)
+        // One pass and one allocation (the node vector): this runs for every rule node.
+        let mut nodes = Vec::with_capacity(self.results.len() - from);
+        let mut span: Option<Span> = None;
+        for it in self.results.drain(from..) {
+            span = Some(match span {
+                Some(s) => Span::new(s.start.min(it.span.start), s.end.max(it.span.end)),
+                None => it.span,
+            });
+            nodes.push(it.node);
+        }
+        (
+            nodes,
+            span.unwrap_or(Span::new(self.prev_end, self.prev_end)),
+        )
     }
 
     // -----------------------------------------------------------------------------------------
@@ -459,6 +498,12 @@ impl Parser<'_, '_> {
     /// After an error, skips to the next statement and parses statements one at a time,
     /// ignoring indentation, to find further errors.
     fn recover(&mut self) {
+        // Recovery lexes on past the first error, which mpy-cross never does. Past an error,
+        // an f-string or t-string's injected `.format()` text can hold copies of the following
+        // lines, each re-injected when lexed: exponential work on hostile input (found by
+        // fuzzing). So recovery stops at any injected text and after a budget of tokens
+        // proportional to the source (see `advance`).
+        self.recovery_budget = Some(4 * self.lex.source_len() + 1024);
         'line: loop {
             // Brackets left open by the error would hide the newlines.
             self.lex.reset_brackets();
@@ -503,14 +548,54 @@ impl Parser<'_, '_> {
     /// The main loop of `mp_parse`, until the rule stack is empty.
     fn run(&mut self) -> Result<(), Stop> {
         let mut backtrack = false;
-        while let Some(frame) = self.rule_stack.pop() {
+        // A sub-rule just entered: it runs next, without going through the stack.
+        let mut entered: Option<Frame> = None;
+        while let Some(frame) = entered.take().or_else(|| self.rule_stack.pop()) {
             let Frame {
                 rule,
-                arg_i: mut i,
+                arg_i,
                 line,
                 start,
             } = frame;
-            let def = rule_def(rule);
+            let mut i = arg_i as usize;
+            if i == 0 && !backtrack && grammar::ATOM_TOKENS.contains(self.tok()) {
+                // Entering a rule at an atom: take the ways down that the grammar fixes at
+                // once (see `grammar::TEST_DESCENT` and `grammar::ATOM_CHAIN`), when their
+                // frames fit under the depth limit as they would one by one.
+                let room = grammar::MAX_TEST_DESCENT + grammar::ATOM_CHAIN.len() + 1;
+                if self.rule_stack.len() + room < MAX_RULE_DEPTH {
+                    if let Some(k) = grammar::atom_chain_entry(rule) {
+                        self.take_atom_chain(k);
+                        continue;
+                    }
+                    if let Some(descent) = &grammar::TEST_DESCENT[rule as usize] {
+                        let (line, start) = (self.lex.tok_line, self.lex.tok_span.start);
+                        for &rule in descent.frames() {
+                            self.rule_stack.push(Frame {
+                                rule,
+                                arg_i: 1,
+                                line,
+                                start,
+                            });
+                        }
+                        self.take_atom_chain(0);
+                        continue;
+                    }
+                }
+            }
+            if i == 1 && !backtrack {
+                // A frame of the atom chain with nothing more to match here: resuming it would
+                // leave the stacks as they are (see `grammar::ATOM_CHAIN_OWN_CONT`; the one
+                // result it would keep is checked to be there).
+                if let Some(c) = grammar::atom_chain_index(rule) {
+                    if !grammar::ATOM_CHAIN_OWN_CONT[c].contains(self.tok())
+                        && !self.peek(0).is_null()
+                    {
+                        continue;
+                    }
+                }
+            }
+            let def = grammar::def(rule);
             let args = def.args;
             let n = args.len();
             match def.act {
@@ -531,13 +616,17 @@ impl Parser<'_, '_> {
                                 }
                             }
                             Arg::Rule(r) | Arg::OptRule(r) => {
-                                if i + 1 < n {
-                                    // Come back to the next alternative if this one fails.
-                                    self.push_rule(rule, i + 1, line, start)?;
+                                // An alternative that cannot start here is skipped, as if it
+                                // had been pushed and had failed (see `may_start`).
+                                if may_start(r, self.tok()) {
+                                    if i + 1 < n {
+                                        // Come back to the next alternative if this one fails.
+                                        self.push_rule(rule, i + 1, line, start)?;
+                                    }
+                                    entered = Some(self.enter(r)?);
+                                    matched = true;
+                                    break;
                                 }
-                                self.push_rule_from_arg(r)?;
-                                matched = true;
-                                break;
                             }
                         }
                         i += 1;
@@ -578,9 +667,22 @@ impl Parser<'_, '_> {
                                     break;
                                 }
                             }
+                            Arg::Rule(r) | Arg::OptRule(r) if !may_start(r, self.tok()) => {
+                                // The sub-rule would fail at once (see `may_start`): do here
+                                // what resuming this rule after its failure would do.
+                                if matches!(args[i], Arg::OptRule(_)) {
+                                    self.push_null();
+                                } else if i > 0 {
+                                    return Err(Stop::Syntax);
+                                } else {
+                                    backtrack = true;
+                                    suspended = true;
+                                    break;
+                                }
+                            }
                             Arg::Rule(r) | Arg::OptRule(r) => {
                                 self.push_rule(rule, i + 1, line, start)?;
-                                self.push_rule_from_arg(r)?;
+                                entered = Some(self.enter(r)?);
                                 suspended = true;
                                 break;
                             }
@@ -673,9 +775,15 @@ impl Parser<'_, '_> {
                                         break;
                                     }
                                 }
+                                Arg::Rule(r) | Arg::OptRule(r) if !may_start(r, self.tok()) => {
+                                    // Fails at once (see `may_start`), like a token mismatch.
+                                    i += 1;
+                                    backtrack = true;
+                                    break;
+                                }
                                 Arg::Rule(r) | Arg::OptRule(r) => {
                                     self.push_rule(rule, i + 1, line, start)?;
-                                    self.push_rule_from_arg(r)?;
+                                    entered = Some(self.enter(r)?);
                                     suspended = true;
                                     break;
                                 }
@@ -719,6 +827,28 @@ impl Parser<'_, '_> {
             }
         }
         Ok(())
+    }
+
+    /// Goes down [`grammar::ATOM_CHAIN`] from `ATOM_CHAIN[k]` and matches the atom at the
+    /// current token, leaving the stacks as interpreting the grammar would (see the table's
+    /// doc): the frames of the chain stay only if the next token continues one of its rules.
+    /// The caller checks that the current token is an atom token and that the frames fit
+    /// under [`MAX_RULE_DEPTH`].
+    fn take_atom_chain(&mut self, k: usize) {
+        // Every frame starts at the atom: nothing is consumed on the way down.
+        let (line, start) = (self.lex.tok_line, self.lex.tok_span.start);
+        self.push_result_token(Rule::Atom);
+        self.advance();
+        if grammar::ATOM_CHAIN_CONT[k].contains(self.tok()) {
+            for &rule in &grammar::ATOM_CHAIN[k..] {
+                self.rule_stack.push(Frame {
+                    rule,
+                    arg_i: 1,
+                    line,
+                    start,
+                });
+            }
+        }
     }
 
     // -----------------------------------------------------------------------------------------
