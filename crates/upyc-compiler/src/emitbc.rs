@@ -324,47 +324,23 @@ impl Emitter {
         self.overflow = false;
         self.fun_data = None;
 
-        // Signature: xSSSSEAA [xFSSKAED repeated].
-        let n_state = (scope.num_locals as u64 + scope.stack_size as u64).max(1);
-        let mut s = n_state - 1;
-        let mut e = scope.exc_stack_size as u64;
-        let mut f = (scope.scope_flags & SCOPE_FLAG_ALL_SIG) as u64;
-        let mut a = scope.num_pos_args as u64;
-        let mut k = scope.num_kwonly_args as u64;
-        let mut d = scope.num_def_pos_args as u64;
-        let mut z = ((s & 0xf) << 3 | (e & 1) << 2 | (a & 3)) as u8;
-        s >>= 4;
-        e >>= 1;
-        a >>= 2;
-        while s | e | f | a | k | d != 0 {
-            self.code_info.push(0x80 | z);
-            z = ((f & 1) << 6 | (s & 3) << 4 | (k & 1) << 3 | (a & 1) << 2 | (e & 1) << 1 | (d & 1))
-                as u8;
-            s >>= 2;
-            e >>= 1;
-            f >>= 1;
-            a >>= 1;
-            k >>= 1;
-            d >>= 1;
-        }
-        self.code_info.push(z);
-
-        // Prelude size: xIIIIIIC repeated.
+        // Signature and (from CODE_SIZE on) prelude size, in upyc-bytecode's encodings.
+        let n_state = (scope.num_locals as u32 + scope.stack_size as u32).max(1);
+        let signature = upyc_bytecode::prelude::Signature {
+            n_state,
+            n_exc_stack: scope.exc_stack_size as u32,
+            scope_flags: (scope.scope_flags & SCOPE_FLAG_ALL_SIG) as u32,
+            n_pos_args: scope.num_pos_args as u32,
+            n_kwonly_args: scope.num_kwonly_args as u32,
+            n_def_pos_args: scope.num_def_pos_args as u32,
+        };
+        signature.encode_with(|b| self.code_info.push(b));
         if pass >= Pass::CodeSize {
-            let mut i = self.n_info;
-            let mut c = self.n_cell;
-            loop {
-                let mut z = ((i & 0x3f) << 1 | (c & 1)) as u8;
-                c >>= 1;
-                i >>= 6;
-                if c | i != 0 {
-                    z |= 0x80;
-                }
-                self.code_info.push(z);
-                if c | i == 0 {
-                    break;
-                }
-            }
+            let size = upyc_bytecode::prelude::Size {
+                n_info: self.n_info as u32,
+                n_cell: self.n_cell as u32,
+            };
+            size.encode_with(|b| self.code_info.push(b));
         }
 
         self.n_info = self.code_info.len();
