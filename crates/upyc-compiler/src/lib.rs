@@ -321,7 +321,8 @@ pub fn compile_tree(
             .stack_size(COMPILE_STACK_SIZE)
             .spawn_scoped(s, || run(&mut *pool));
         match handle {
-            Ok(h) => h.join().ok(),
+            // A panic in the worker is a bug: re-raise it rather than compile again.
+            Ok(h) => Some(h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))),
             Err(_) => None,
         }
     });
