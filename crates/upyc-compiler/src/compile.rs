@@ -178,10 +178,11 @@ pub(crate) struct Compiler<'a, 'p> {
     scope_of_node: HashMap<*const RuleNode, ScopeId>,
     cur: ScopeId,
     emit: Emitter,
-    /// A buffer for `compile_atom_expr_normal`'s trailers, kept between calls: it runs for
-    /// every attribute access and call in every pass, and a fresh vector each time was a
-    /// measurable share of compiling (allocation in a new process is slow).
-    trailer_buf: Vec<&'a RuleNode>,
+    /// Buffers for `compile_atom_expr_normal`'s trailers, one per level of nesting
+    /// (`f(g(x))`), kept between calls: it runs for every attribute access and call in every
+    /// pass, and a fresh vector each time was a measurable share of compiling (allocation in
+    /// a new process is slow).
+    trailer_bufs: Vec<Vec<&'a RuleNode>>,
 }
 
 /// Compiles a parse tree (`mp_compile_to_raw_code`).
@@ -216,7 +217,7 @@ pub(crate) fn compile_module(
         scope_of_node: HashMap::default(),
         cur: 0,
         emit,
-        trailer_buf: Vec::new(),
+        trailer_bufs: Vec::new(),
     };
     comp.run()
 }
@@ -349,14 +350,12 @@ impl<'a> Compiler<'a, '_> {
         for scope in &mut self.scopes.list {
             raw_codes.push(scope.raw_code.take().unwrap_or_default());
         }
+        // Moved out, not copied: the compiler is done with them (`run` is its last step).
         Ok(CompiledModule {
-            qstrs: self.emit.common.qstrs.clone(),
-            consts: self
-                .emit
-                .common
-                .consts
-                .iter()
-                .map(|(_, o)| o.clone())
+            qstrs: std::mem::take(&mut self.emit.common.qstrs),
+            consts: std::mem::take(&mut self.emit.common.consts)
+                .into_iter()
+                .map(|(_, o)| o)
                 .collect(),
             raw_codes,
         })
@@ -2166,8 +2165,8 @@ impl<'a> Compiler<'a, '_> {
             Node::Rule(r) if r.rule == Rule::AtomExprTrailers => &r.args,
             _ => std::slice::from_ref(t),
         };
-        // Taken out of `self` while in use (a nested call finds it empty and makes its own).
-        let mut trailers = std::mem::take(&mut self.trailer_buf);
+        // A buffer of our own while nested calls take theirs.
+        let mut trailers = self.trailer_bufs.pop().unwrap_or_default();
         trailers.clear();
         for n in trail {
             match n {
@@ -2180,7 +2179,7 @@ impl<'a> Compiler<'a, '_> {
             return self.malformed(t);
         }
         self.compile_trailers(pns, trail, &trailers);
-        self.trailer_buf = trailers;
+        self.trailer_bufs.push(trailers);
     }
 
     /// The trailers of `compile_atom_expr_normal` (`trail`, each a rule node in `trailers`).

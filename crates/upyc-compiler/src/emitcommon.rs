@@ -11,6 +11,8 @@
 //! constant came from), which gives the same answers, including for NaN, which equals itself
 //! only when it is the very same object.
 
+use std::borrow::Cow;
+
 use rustc_hash::FxHashMap as HashMap;
 
 use num_bigint::BigInt;
@@ -170,30 +172,34 @@ impl EmitCommon {
     /// `mp_emit_common_use_const_obj`: the index of `obj` in the constant table, adding it if
     /// no strictly equal object is there yet.
     pub fn use_const_obj(&mut self, id: ConstId, obj: &ConstObj) -> usize {
+        self.use_const(id, Cow::Borrowed(obj))
+    }
+
+    /// [`EmitCommon::use_const_obj`] for the constant `value` of the parse node `id`, made
+    /// into a [`ConstObj`] only when the node is new to the table (and then moved into it).
+    pub fn use_const_value(&mut self, id: usize, value: &ConstValue) -> usize {
+        match self.const_by_id.get(&id) {
+            Some(&i) => i,
+            None => self.use_const(Some(id), Cow::Owned(ConstObj::from_value(value))),
+        }
+    }
+
+    fn use_const(&mut self, id: ConstId, obj: Cow<'_, ConstObj>) -> usize {
         if let Some(&i) = id.and_then(|id| self.const_by_id.get(&id)) {
             return i;
         }
         let found = self
             .consts
             .iter()
-            .position(|(eid, e)| (id.is_some() && *eid == id) || e.strictly_equal(obj));
+            .position(|(eid, e)| (id.is_some() && *eid == id) || e.strictly_equal(&obj));
         let i = found.unwrap_or_else(|| {
-            self.consts.push((id, obj.clone()));
+            self.consts.push((id, obj.into_owned()));
             self.consts.len() - 1
         });
         if let Some(id) = id {
             self.const_by_id.insert(id, i);
         }
         i
-    }
-
-    /// [`EmitCommon::use_const_obj`] for the constant `value` of the parse node `id`, made
-    /// into a [`ConstObj`] only when the node is new to the table.
-    pub fn use_const_value(&mut self, id: usize, value: &ConstValue) -> usize {
-        match self.const_by_id.get(&id) {
-            Some(&i) => i,
-            None => self.use_const_obj(Some(id), &ConstObj::from_value(value)),
-        }
     }
 
     /// `mp_emit_common_alloc_const_child`: the child index of the function made from `scope`.

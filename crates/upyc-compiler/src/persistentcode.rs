@@ -7,6 +7,7 @@
 //!
 //! Where we differ: only bytecode is written (no native code, so the feature byte is 0).
 
+use rustc_hash::FxHashMap as HashMap;
 use upyc_bytecode::mpy::{self, obj, CodeKind, Header};
 use upyc_bytecode::vuint;
 use upyc_syntax::num::{complex_repr, float_repr, int_repr};
@@ -20,12 +21,43 @@ fn put_uint(out: &mut Vec<u8>, v: u64) {
     vuint::encode_with(v, |b| out.push(b));
 }
 
+/// Finds static qstr ids. `mpy::static_qstr_id` scans the table of static qstrs; for a module
+/// with many qstrs a hash index of the table, made once, is cheaper (the scans were about 2% of
+/// compiling a large module); for a few qstrs making the index would cost more than it saves.
+enum StaticQstrs {
+    Scan,
+    Index(HashMap<&'static str, usize>),
+}
+
+/// From this many qstrs on, [`StaticQstrs::Index`].
+const STATIC_QSTR_INDEX_MIN: usize = 32;
+
+impl StaticQstrs {
+    fn for_count(n: usize) -> Self {
+        if n < STATIC_QSTR_INDEX_MIN {
+            return StaticQstrs::Scan;
+        }
+        let mut index = HashMap::default();
+        index.reserve(mpy::STATIC_QSTRS.len());
+        for (i, &s) in mpy::STATIC_QSTRS.iter().enumerate() {
+            // The first occurrence wins, as in the scan.
+            index.entry(s).or_insert(i + 1);
+        }
+        StaticQstrs::Index(index)
+    }
+
+    fn id(&self, s: &str) -> Option<usize> {
+        match self {
+            StaticQstrs::Scan => mpy::static_qstr_id(s),
+            StaticQstrs::Index(index) => index.get(s).copied(),
+        }
+    }
+}
+
 /// `save_qstr`.
-fn save_qstr(out: &mut Vec<u8>, pool: &QstrPool, q: Qstr) {
+fn save_qstr(out: &mut Vec<u8>, pool: &QstrPool, statics: &StaticQstrs, q: Qstr) {
     let bytes = pool.get(q);
-    let static_id = std::str::from_utf8(bytes)
-        .ok()
-        .and_then(mpy::static_qstr_id);
+    let static_id = std::str::from_utf8(bytes).ok().and_then(|s| statics.id(s));
     match static_id {
         Some(id) => put_uint(out, (id as u64) << 1 | 1),
         None => {
@@ -101,8 +133,9 @@ pub(crate) fn save(module: &CompiledModule, pool: &QstrPool, small_int_bits: u8)
     out.extend_from_slice(&Header::bytecode(small_int_bits).to_bytes());
     put_uint(&mut out, module.qstrs.len() as u64);
     put_uint(&mut out, module.consts.len() as u64);
+    let statics = StaticQstrs::for_count(module.qstrs.len());
     for &q in &module.qstrs {
-        save_qstr(&mut out, pool, q);
+        save_qstr(&mut out, pool, &statics, q);
     }
     for o in &module.consts {
         save_obj(&mut out, o);

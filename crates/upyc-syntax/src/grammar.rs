@@ -665,17 +665,22 @@ pub static ATOM_CHAIN_CONT: [TokSet; ATOM_CHAIN.len()] = {
     conts
 };
 
-/// The position of `rule` in [`ATOM_CHAIN`], if it is there.
-pub const fn atom_chain_index(rule: Rule) -> Option<usize> {
+/// The position of `rule` in [`ATOM_CHAIN`], if it is there (a table lookup: the parser asks
+/// for every frame it resumes after its first argument).
+#[inline]
+pub fn atom_chain_index(rule: Rule) -> Option<usize> {
+    ATOM_CHAIN_INDEX[rule as usize].map(usize::from)
+}
+
+static ATOM_CHAIN_INDEX: [Option<u8>; NUM_RULES] = {
+    let mut table = [None; NUM_RULES];
     let mut k = 0;
     while k < ATOM_CHAIN.len() {
-        if ATOM_CHAIN[k] as usize == rule as usize {
-            return Some(k);
-        }
+        table[ATOM_CHAIN[k] as usize] = Some(k as u8);
         k += 1;
     }
-    None
-}
+    table
+};
 
 /// For each rule of [`ATOM_CHAIN`], the tokens its second argument starts with. A frame of
 /// the chain resumed after its first argument (arg 1) at any other token does nothing: a list
