@@ -242,24 +242,21 @@ impl<'h> Vm<'h> {
 
     /// Create module `name`, register it in `sys.modules`, load and run `mpy` in it.
     pub fn exec_mpy(&mut self, name: &str, mpy: &[u8]) -> PyResult<Obj> {
-        let mark = self.roots_mark();
-        let r = (|| {
-            let n = self.new_str(name.as_bytes())?;
-            self.root(n)?;
-            let m = self.new_module(n)?;
-            self.root(m)?;
-            self.dict_set(self.modules, n, m)?;
-            let f = self.load(mpy, m)?;
-            self.root(f)?;
-            self.exec_code(f, m)?;
-            Ok(m)
-        })();
-        self.unroot_to(mark);
-        r
+        self.exec_in_new_module(name, |vm, m| vm.load(mpy, m))
     }
 
     /// As [`Vm::exec_mpy`] for a `'static` image (frozen code runs in place).
     pub fn exec_mpy_static(&mut self, name: &str, mpy: &'static [u8]) -> PyResult<Obj> {
+        self.exec_in_new_module(name, |vm, m| vm.load_static(mpy, m))
+    }
+
+    /// Creates module `name`, registers it in `sys.modules`, and runs the module-level
+    /// function `load` makes for it.
+    fn exec_in_new_module(
+        &mut self,
+        name: &str,
+        load: impl FnOnce(&mut Self, Obj) -> PyResult<Obj>,
+    ) -> PyResult<Obj> {
         let mark = self.roots_mark();
         let r = (|| {
             let n = self.new_str(name.as_bytes())?;
@@ -267,7 +264,7 @@ impl<'h> Vm<'h> {
             let m = self.new_module(n)?;
             self.root(m)?;
             self.dict_set(self.modules, n, m)?;
-            let f = self.load_static(mpy, m)?;
+            let f = load(self, m)?;
             self.root(f)?;
             self.exec_code(f, m)?;
             Ok(m)

@@ -158,24 +158,25 @@ fn digit_value(c: u8) -> Option<u32> {
     }
 }
 
+/// Skips leading whitespace and one `+`/`-`: the index after them and whether it was `-`.
+fn skip_space_and_sign(s: &[u8]) -> (usize, bool) {
+    let mut i = 0;
+    while i < s.len() && is_space(s[i]) {
+        i += 1;
+    }
+    match s.get(i) {
+        Some(b'+') => (i + 1, false),
+        Some(b'-') => (i + 1, true),
+        _ => (i, false),
+    }
+}
+
 fn parse_int_bytes(s: &[u8], base: u32) -> Result<IntValue, NumError> {
     if (base != 0 && base < 2) || base > 36 {
         return Err(NumError::InvalidBase);
     }
     let top = s.len();
-    let mut i = 0;
-    while i < top && is_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < top {
-        if s[i] == b'+' {
-            i += 1;
-        } else if s[i] == b'-' {
-            i += 1;
-            neg = true;
-        }
-    }
+    let (mut i, neg) = skip_space_and_sign(s);
     let (prefix, base) = parse_base_prefix(&s[i..], base);
     i += prefix;
     let start = i;
@@ -616,19 +617,7 @@ pub enum FloatLiteral {
 /// `mp_parse_num_decimal(.., allow_imag, force_complex = false)`.
 fn parse_num_decimal(s: &[u8], allow_imag: bool) -> Result<FloatLiteral, NumError> {
     let top = s.len();
-    let mut i = 0;
-    while i < top && is_space(s[i]) {
-        i += 1;
-    }
-    let mut neg = false;
-    if i < top {
-        if s[i] == b'+' {
-            i += 1;
-        } else if s[i] == b'-' {
-            i += 1;
-            neg = true;
-        }
-    }
+    let (mut i, neg) = skip_space_and_sign(s);
     let start = i;
     let word_at = |at: usize, word: &[u8]| {
         s.get(at..at + word.len())
