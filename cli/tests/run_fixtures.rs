@@ -3,9 +3,8 @@
 //! mpy-cross 1.29, and compares the output with the `.out`/`.exp` files as
 //! `fixtures/run/README.md` defines.
 //!
-//! Every test listed in `fixtures/run/PASSING` must pass in both modes; other failures are
-//! reported, not fatal. A third mode runs each test with a 16 KiB heap: it may fail
-//! (MemoryError), but must never crash the process.
+//! Every fixture must pass in both modes. A third mode runs each test with a 16 KiB heap: it
+//! may fail (MemoryError), but must never crash the process.
 //!
 //! Environment: `UPYC_RUN_BIN` runs another `upyc` binary (e.g. one built with the
 //! runtime's `gc-stress` feature); `UPYC_RUN_ARGS` adds `upyc run` options (e.g.
@@ -26,6 +25,26 @@ fn upyc() -> PathBuf {
         Some(p) => PathBuf::from(p),
         None => PathBuf::from(env!("CARGO_BIN_EXE_upyc")),
     }
+}
+
+/// A `upyc` built with the runtime's `gc-stress` feature (a collection at every allocation),
+/// in its own target directory so it never invalidates the normal build.
+fn upyc_gc_stress() -> PathBuf {
+    let root = upyc_testkit::root();
+    let target = root.join("target").join("gc-stress");
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let status = Command::new(cargo)
+        .args(["build", "--release", "-q", "-p", "upyc", "--features"])
+        .arg("upyc-runtime/gc-stress")
+        .arg("--target-dir")
+        .arg(&target)
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .current_dir(&root)
+        .status()
+        .expect("cargo (from $CARGO) runs");
+    assert!(status.success(), "building upyc with gc-stress failed");
+    target.join("release").join("upyc")
 }
 
 fn fixtures_run() -> PathBuf {
@@ -82,8 +101,8 @@ fn expected(test: &str) -> Option<Vec<u8>> {
 
 /// Run `upyc run ARGS` in `cwd`, returning the README's "actual text" and whether the
 /// process crashed (killed by a signal, a Rust panic, or a timeout).
-fn run(args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (Vec<u8>, bool) {
-    let mut cmd = Command::new(upyc());
+fn run(bin: &Path, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (Vec<u8>, bool) {
+    let mut cmd = Command::new(bin);
     let extra = std::env::var("UPYC_RUN_ARGS").unwrap_or_default();
     cmd.arg("run")
         .args(extra.split_whitespace())
@@ -153,7 +172,7 @@ struct Tally {
     crashes: Vec<(String, &'static str, Vec<u8>)>,
 }
 
-fn check_one(test: &str, tmp: &Path, tally: &Mutex<Tally>) {
+fn check_one(bin: &Path, test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     let dir = fixtures_run()
         .join(test)
         .parent()
@@ -167,7 +186,7 @@ fn check_one(test: &str, tmp: &Path, tally: &Mutex<Tally>) {
         return;
     };
     // From the .py source.
-    let (act, crashed) = run(&[&file], &dir, &[]);
+    let (act, crashed) = run(bin, &[&file], &dir, &[]);
     let mut t = tally.lock().unwrap();
     if crashed {
         t.crashes.push((test.to_string(), "py", act.clone()));
@@ -196,7 +215,12 @@ fn check_one(test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     );
     let dir_s = dir.to_string_lossy().into_owned();
     let (act, crashed) = if code == 0 {
-        run(&[&format!("{stem}.mpy")], &sub, &[("MICROPYPATH", &dir_s)])
+        run(
+            bin,
+            &[&format!("{stem}.mpy")],
+            &sub,
+            &[("MICROPYPATH", &dir_s)],
+        )
     } else {
         (e, false)
     };
@@ -211,7 +235,7 @@ fn check_one(test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     }
     drop(t);
     // A tiny heap: MemoryError is fine, a crash is not.
-    let (act, crashed) = run(&["--heap", "16k", &file], &dir, &[]);
+    let (act, crashed) = run(bin, &["--heap", "16k", &file], &dir, &[]);
     if crashed {
         tally
             .lock()
@@ -221,18 +245,19 @@ fn check_one(test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     }
 }
 
-fn passing_list() -> Vec<String> {
-    let Ok(text) = std::fs::read_to_string(fixtures_run().join("PASSING")) else {
-        return Vec::new();
-    };
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim().to_string())
-        .filter(|l| !l.is_empty())
-        .collect()
-}
-
 #[test]
 fn run_fixtures() {
+    run_suite(&upyc());
+}
+
+/// The whole suite again with the runtime's `gc-stress` feature: any object held unrooted
+/// across an allocation is collected and the run fails.
+#[test]
+fn run_fixtures_gc_stress() {
+    run_suite(&upyc_gc_stress());
+}
+
+fn run_suite(bin: &Path) {
     let all = tests();
     assert!(
         !all.is_empty(),
@@ -251,7 +276,7 @@ fn run_fixtures() {
             s.spawn(|| loop {
                 let next = queue.lock().unwrap().pop();
                 match next {
-                    Some(t) => check_one(&t, tmp.path(), &tally),
+                    Some(t) => check_one(bin, &t, tmp.path(), &tally),
                     None => break,
                 }
             });
@@ -283,25 +308,15 @@ fn run_fixtures() {
     for (test, mode, out) in &t.crashes {
         println!("CRASH [{mode}] {test}:\n{}", String::from_utf8_lossy(out));
     }
-    let listed = passing_list();
-    let missing: Vec<_> = listed
-        .iter()
-        .filter(|p| all.contains(p) && !both.contains(*p))
-        .collect();
-    let newly: Vec<_> = both.iter().filter(|p| !listed.contains(p)).collect();
-    if !newly.is_empty() {
-        println!("passing but not in fixtures/run/PASSING ({}):", newly.len());
-        for p in &newly {
-            println!("  {p}");
-        }
-    }
     assert!(
         t.crashes.is_empty(),
         "{} runs crashed (see above)",
         t.crashes.len()
     );
     assert!(
-        missing.is_empty(),
-        "tests listed in fixtures/run/PASSING no longer pass: {missing:?}"
+        failures.is_empty(),
+        "{} of {} fixture runs failed (see above; UPYC_FIXTURES_VERBOSE=1 shows diffs)",
+        failures.len(),
+        2 * all.len()
     );
 }
