@@ -1,7 +1,8 @@
 //! Replays the fuzzers' inputs on the stable toolchain: every file of `fuzz/corpus/*/` and
 //! `fuzz/regressions/*/` goes through `upyc_syntax::parse` and `upyc_compiler::compile_source`
 //! (mpy-cross's default options and `-O3 -msmall-int-bits=63`), which must return instead of
-//! panicking. Every failing file is reported, not just the first.
+//! panicking; the `load` target's files (`.mpy` bytes) are loaded and run by the runtime as
+//! its fuzz target does. Every failing file is reported, not just the first.
 //!
 //! The regressions are inputs that once crashed, hung or exhausted memory, so each runs in a
 //! child process (this test binary again, see [`replay_child`]) under a memory and time limit:
@@ -46,6 +47,39 @@ fn inputs(dir: &Path) -> Vec<PathBuf> {
     }
     files.sort();
     files
+}
+
+/// Output of a replayed `.mpy` is dropped; only termination matters.
+struct Null;
+
+impl upyc_runtime::Host for Null {
+    fn write_stdout(&mut self, _: &[u8]) {}
+    fn write_stderr(&mut self, _: &[u8]) {}
+}
+
+/// Loads and runs `mpy` as the `load` fuzz target does; a panic escapes.
+fn exercise_load(mpy: &[u8]) {
+    let mut heap = vec![0u8; 64 * 1024];
+    let mut host = Null;
+    let config = upyc_runtime::Config {
+        max_steps: 20_000,
+        ..upyc_runtime::Config::default()
+    };
+    let mut vm = upyc_runtime::Vm::new(&mut heap, config, &mut host).expect("a 64 KiB VM");
+    if vm.exec_mpy("__main__", mpy).is_err() {
+        let e = vm.take_exception();
+        let _ = vm.print_exception(upyc_runtime::vm::Out::Stdout, e);
+    }
+}
+
+/// Runs `file` through what its fuzz target (the name of its directory) exercises.
+fn exercise_file(file: &Path, data: &[u8]) {
+    let target = file.parent().and_then(Path::file_name);
+    if target.is_some_and(|t| t == "load") {
+        exercise_load(data);
+    } else {
+        exercise(data);
+    }
 }
 
 /// Parses and compiles `source` every way the fuzz targets do; a panic escapes.
@@ -108,7 +142,8 @@ fn fuzz_corpus_does_not_panic() {
     let mut failures = Vec::new();
     for file in &files {
         let source = fs::read(file).expect("read fuzz input");
-        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| exercise(&source))) {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| exercise_file(file, &source)))
+        {
             failures.push(format!(
                 "{}: {}",
                 file.display(),
@@ -130,7 +165,8 @@ fn fuzz_corpus_does_not_panic() {
 #[test]
 fn replay_child() {
     if let Some(file) = std::env::var_os(REPLAY_VAR) {
-        exercise(&fs::read(file).expect("read fuzz regression"));
+        let path = PathBuf::from(file);
+        exercise_file(&path, &fs::read(&path).expect("read fuzz regression"));
     }
 }
 
