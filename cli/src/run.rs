@@ -1,7 +1,13 @@
 //! `upyc run`: run a `.py` (compiled in-process) or `.mpy` file on the upyc runtime, as
 //! MicroPython's unix `micropython` command does.
 //!
-//! `upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [-c CMD | -m MODULE | FILE] [ARGS]`
+//! `upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [--board sim [--virtual-time]]
+//!           [-c CMD | -m MODULE | FILE] [ARGS]`
+//!
+//! `--board sim` gives the program a simulated board ([`SimBoard`]): `board` (D0..D13, LED),
+//! `digitalio`/`nativeio` and `machine.Pin` can be imported, and every change of an output
+//! pin is printed on stderr with its time (`D13 -> 1 @ 500 ms`). `--virtual-time` makes
+//! `time.sleep` advance a virtual clock instead of waiting.
 //!
 //! `sys.path` is `['<script dir>' or '', MICROPYPATH entries...]`, `sys.argv` is the file
 //! and its arguments. Imports go through [`StdHost`]: `X.mpy`, else `X.py` compiled by
@@ -15,6 +21,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use upyc_compiler::{compile_source, CompileOptions};
+use upyc_runtime::hal::{Hal, PinMode};
 use upyc_runtime::vm::Out;
 use upyc_runtime::{Config, Host, ModuleFile, Vm};
 
@@ -38,6 +45,47 @@ pub struct StdHost {
     out: std::io::BufWriter<std::io::Stdout>,
     start: Instant,
     found: Vec<u8>,
+    /// The simulated board, with `--board sim`.
+    board: Option<SimBoard>,
+    /// The virtual clock (microseconds), with `--virtual-time`.
+    virtual_us: Option<u64>,
+}
+
+/// The pins of the simulated board: D0..D13, and LED on D13 as on most Arduino-shaped boards.
+const SIM_PINS: &[(&str, u8)] = &[
+    ("D0", 0),
+    ("D1", 1),
+    ("D2", 2),
+    ("D3", 3),
+    ("D4", 4),
+    ("D5", 5),
+    ("D6", 6),
+    ("D7", 7),
+    ("D8", 8),
+    ("D9", 9),
+    ("D10", 10),
+    ("D11", 11),
+    ("D12", 12),
+    ("D13", 13),
+    ("LED", 13),
+];
+
+/// A simulated board: each pin's mode, output latch and the level last reported. All pins
+/// start low and released.
+pub struct SimBoard {
+    mode: [PinMode; 14],
+    latch: [bool; 14],
+    level: [bool; 14],
+}
+
+impl SimBoard {
+    fn new() -> SimBoard {
+        SimBoard {
+            mode: [PinMode::Off; 14],
+            latch: [false; 14],
+            level: [false; 14],
+        }
+    }
 }
 
 impl StdHost {
@@ -47,7 +95,36 @@ impl StdHost {
             out: std::io::BufWriter::with_capacity(1 << 16, std::io::stdout()),
             start: Instant::now(),
             found: Vec::new(),
+            board: None,
+            virtual_us: None,
         }
+    }
+
+    /// The time now on the host's clock (virtual or real), in microseconds.
+    fn now_us(&self) -> u64 {
+        match self.virtual_us {
+            Some(t) => t,
+            None => self.start.elapsed().as_micros() as u64,
+        }
+    }
+
+    /// Report pin `pin`'s level if it is driven and changed.
+    fn sim_update(&mut self, pin: usize) {
+        let now_ms = self.now_us() / 1000;
+        let Some(b) = self.board.as_mut() else {
+            return;
+        };
+        let driven = matches!(b.mode[pin], PinMode::Output | PinMode::OpenDrain);
+        if !driven || b.latch[pin] == b.level[pin] {
+            return;
+        }
+        b.level[pin] = b.latch[pin];
+        let name = SIM_PINS
+            .iter()
+            .find(|p| usize::from(p.1) == pin)
+            .map_or("?", |p| p.0);
+        let line = format!("{name} -> {} @ {now_ms} ms\n", u8::from(b.level[pin]));
+        self.write_stderr(line.as_bytes());
     }
 
     fn flush(&mut self) {
@@ -72,12 +149,24 @@ impl Host for StdHost {
     }
 
     fn ticks_us(&mut self) -> u64 {
-        self.start.elapsed().as_micros() as u64
+        self.now_us()
     }
 
     fn sleep_us(&mut self, us: u64) {
+        if let Some(t) = self.virtual_us.as_mut() {
+            *t = t.saturating_add(us);
+            return;
+        }
         let _ = self.out.flush();
         std::thread::sleep(std::time::Duration::from_micros(us));
+    }
+
+    fn hal(&mut self) -> Option<&mut dyn Hal> {
+        if self.board.is_some() {
+            Some(self)
+        } else {
+            None
+        }
     }
 
     fn find_module(&mut self, path: &str) -> ModuleFile {
@@ -152,10 +241,46 @@ impl Host for StdHost {
     }
 }
 
+impl Hal for StdHost {
+    fn pins(&self) -> &'static [(&'static str, u8)] {
+        SIM_PINS
+    }
+
+    fn pin_mode(&mut self, pin: u8, mode: PinMode) {
+        let p = usize::from(pin);
+        if let Some(b) = self.board.as_mut().filter(|_| p < 14) {
+            b.mode[p] = mode;
+            self.sim_update(p);
+        }
+    }
+
+    fn pin_write(&mut self, pin: u8, high: bool) {
+        let p = usize::from(pin);
+        if let Some(b) = self.board.as_mut().filter(|_| p < 14) {
+            b.latch[p] = high;
+            self.sim_update(p);
+        }
+    }
+
+    fn pin_read(&mut self, pin: u8) -> bool {
+        let p = usize::from(pin);
+        match self.board.as_ref().filter(|_| p < 14) {
+            Some(b) => match b.mode[p] {
+                PinMode::Output | PinMode::OpenDrain => b.latch[p],
+                PinMode::Input(upyc_runtime::hal::Pull::Up) => true,
+                _ => false,
+            },
+            None => false,
+        }
+    }
+}
+
 /// Parsed `upyc run` arguments.
 struct RunArgs {
     heap: usize,
     stats: bool,
+    board: bool,
+    virtual_time: bool,
     what: What,
     argv: Vec<String>,
 }
@@ -168,7 +293,7 @@ enum What {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [-c CMD | -m MODULE | FILE] [ARGS...]"
+        "usage: upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [--board sim [--virtual-time]] [-c CMD | -m MODULE | FILE] [ARGS...]"
     );
     ExitCode::from(2)
 }
@@ -187,6 +312,8 @@ pub fn parse_size(s: &str) -> Option<usize> {
 fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
     let mut heap = DEFAULT_HEAP;
     let mut stats = false;
+    let mut board = false;
+    let mut virtual_time = false;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -208,6 +335,23 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                 i += 1;
                 continue;
             }
+            "--board" => {
+                match args.get(i + 1).map(String::as_str) {
+                    Some("sim") => board = true,
+                    Some(other) => {
+                        eprintln!("upyc run: unknown board '{other}' (known: sim)");
+                        return Err(ExitCode::from(2));
+                    }
+                    None => return Err(usage()),
+                }
+                i += 2;
+                continue;
+            }
+            "--virtual-time" => {
+                virtual_time = true;
+                i += 1;
+                continue;
+            }
             "-c" => {
                 let cmd = args.get(i + 1).cloned().ok_or_else(usage)?;
                 let mut argv = vec!["-c".to_string()];
@@ -215,6 +359,8 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                 return Ok(RunArgs {
                     heap,
                     stats,
+                    board,
+                    virtual_time,
                     what: What::Cmd(cmd),
                     argv,
                 });
@@ -225,6 +371,8 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                 return Ok(RunArgs {
                     heap,
                     stats,
+                    board,
+                    virtual_time,
                     what: What::Module(m),
                     argv,
                 });
@@ -237,6 +385,8 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                 return Ok(RunArgs {
                     heap,
                     stats,
+                    board,
+                    virtual_time,
                     what: What::File(PathBuf::from(a)),
                     argv: args[i..].to_vec(),
                 })
@@ -306,6 +456,12 @@ pub fn run(args: &[String]) -> ExitCode {
     };
     let mut heap = vec![0u8; ra.heap];
     let mut host = StdHost::new();
+    if ra.board {
+        host.board = Some(SimBoard::new());
+    }
+    if ra.virtual_time {
+        host.virtual_us = Some(0);
+    }
     let code = {
         let mut vm = match Vm::new(&mut heap, Config::default(), &mut host) {
             Ok(vm) => vm,

@@ -101,10 +101,11 @@ fn expected(test: &str) -> Option<Vec<u8>> {
 
 /// Run `upyc run ARGS` in `cwd`, returning the README's "actual text" and whether the
 /// process crashed (killed by a signal, a Rust panic, or a timeout).
-fn run(bin: &Path, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (Vec<u8>, bool) {
-    let mut cmd = Command::new(bin);
+fn run(suite: &Suite, args: &[&str], cwd: &Path, env: &[(&str, &str)]) -> (Vec<u8>, bool) {
+    let mut cmd = Command::new(&suite.bin);
     let extra = std::env::var("UPYC_RUN_ARGS").unwrap_or_default();
     cmd.arg("run")
+        .args(suite.args)
         .args(extra.split_whitespace())
         .args(args)
         .current_dir(cwd)
@@ -172,7 +173,7 @@ struct Tally {
     crashes: Vec<(String, &'static str, Vec<u8>)>,
 }
 
-fn check_one(bin: &Path, test: &str, tmp: &Path, tally: &Mutex<Tally>) {
+fn check_one(bin: &Suite, test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     let dir = fixtures_run()
         .join(test)
         .parent()
@@ -245,19 +246,32 @@ fn check_one(bin: &Path, test: &str, tmp: &Path, tally: &Mutex<Tally>) {
     }
 }
 
+/// A `upyc` binary and the `upyc run` options the suite gives it.
+struct Suite {
+    bin: PathBuf,
+    args: &'static [&'static str],
+}
+
 #[test]
 fn run_fixtures() {
-    run_suite(&upyc());
+    run_suite(&Suite {
+        bin: upyc(),
+        args: &[],
+    });
 }
 
 /// The whole suite again with the runtime's `gc-stress` feature: any object held unrooted
-/// across an allocation is collected and the run fails.
+/// across an allocation is collected and the run fails. A 512 KiB heap (every fixture fits)
+/// keeps a collection per allocation affordable: its sweep is proportional to the heap.
 #[test]
 fn run_fixtures_gc_stress() {
-    run_suite(&upyc_gc_stress());
+    run_suite(&Suite {
+        bin: upyc_gc_stress(),
+        args: &["--heap", "512k"],
+    });
 }
 
-fn run_suite(bin: &Path) {
+fn run_suite(bin: &Suite) {
     let all = tests();
     assert!(
         !all.is_empty(),

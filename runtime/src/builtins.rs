@@ -119,6 +119,8 @@ pub mod tables {
     pub const BYTEARRAY: u8 = 25;
     pub const MEMVIEW: u8 = 26;
     pub const STRUCT: u8 = 27;
+    pub const DIGITALINOUT: u8 = 28;
+    pub const MACHINE_PIN: u8 = 29;
     /// Registered modules: `EXT_BASE + slot`.
     pub const EXT_BASE: u8 = 64;
     /// No table.
@@ -131,7 +133,7 @@ const MATH_TABLE: &[NativeDef] = &crate::modules::math::FUNS;
 const MATH_TABLE: &[NativeDef] = &[];
 
 /// Every static native table, by id.
-pub static TABLES: [&[NativeDef]; 28] = [
+pub static TABLES: [&[NativeDef]; 30] = [
     &FUNS,
     &crate::obj::strmethods::METHODS,
     &crate::obj::list::METHODS,
@@ -160,6 +162,8 @@ pub static TABLES: [&[NativeDef]; 28] = [
     &crate::obj::bytes::BYTEARRAY_METHODS,
     &crate::obj::bytes::MEMVIEW_METHODS,
     &crate::modules::ustruct::FUNS,
+    &crate::modules::board::DIO_METHODS,
+    &crate::modules::board::PIN_METHODS,
 ];
 
 #[cfg(feature = "complex")]
@@ -569,6 +573,8 @@ impl<'h> Vm<'h> {
             TypeId::MAP => crate::obj::iter::make_map,
             TypeId::FILTER => crate::obj::iter::make_filter,
             TypeId::REVERSED => crate::obj::iter::make_reversed,
+            TypeId::DIGITALINOUT => crate::modules::board::make_dio,
+            TypeId::MACHINE_PIN => crate::modules::board::make_pin,
             _ => {
                 let n = types::info(t).name;
                 return Err(self.raise_fmt(

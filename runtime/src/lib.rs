@@ -28,6 +28,7 @@ extern crate std;
 
 pub mod builtins;
 pub mod gc;
+pub mod hal;
 pub mod loader;
 pub mod modules;
 pub mod obj;
@@ -109,6 +110,11 @@ pub trait Host {
     fn read_module(&mut self, buf: &mut [u8]) -> usize {
         let _ = buf;
         0
+    }
+    /// The board's pins, if there is a board: the hardware modules (`board`, `digitalio`,
+    /// `nativeio`, `machine`) can be imported only then.
+    fn hal(&mut self) -> Option<&mut dyn hal::Hal> {
+        None
     }
 }
 

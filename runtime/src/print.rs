@@ -109,6 +109,12 @@ impl<'h> Vm<'h> {
             }
             TypeId::BIGINT => print_int_base(self, out, o, 10, ""),
             TypeId::MEMVIEW => self.out(out, b"<memoryview>"),
+            TypeId::BOARD_PIN
+            | TypeId::DIGITALINOUT
+            | TypeId::MACHINE_PIN
+            | TypeId::DIRECTION
+            | TypeId::PULL
+            | TypeId::DRIVE_MODE => crate::modules::board::print(self, out, o, tid),
             #[cfg(feature = "float")]
             TypeId::FLOAT => {
                 let v = self.float_value(o);

@@ -98,6 +98,11 @@ extra! {
     "EACCES", "EADDRINUSE", "EAGAIN", "EALREADY", "EBADF", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EEXIST", "EHOSTUNREACH", "EINPROGRESS", "EINVAL", "EIO", "EISDIR", "ENOBUFS", "ENODEV", "ENOENT", "ENOMEM", "ENOTCONN", "EOPNOTSUPP", "EPERM", "ETIMEDOUT", "errorcode", "schedule", "stack_use",
     "abs_tol", "acosh", "asinh", "atanh", "cosh", "erf", "erfc", "expm1", "gamma", "isclose", "lgamma", "log1p", "rel_tol", "sinh", "tanh",
     "__getattribute__",
+    "board", "digitalio", "nativeio", "machine", "microcontroller", "DigitalInOut",
+    "Direction", "Pull", "DriveMode", "INPUT", "OUTPUT", "UP", "DOWN", "PUSH_PULL",
+    "OPEN_DRAIN", "switch_to_output", "switch_to_input", "direction", "pull", "drive_mode",
+    "deinit", "Pin", "IN", "OUT", "PULL_UP", "PULL_DOWN", "init", "on", "off", "toggle",
+    "high", "low", "mode", "pin",
 }
 
 /// First dynamic (heap-interned) qstr id.

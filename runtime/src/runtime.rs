@@ -46,7 +46,11 @@ impl<'h> Vm<'h> {
             Obj::NOT_IMPLEMENTED => TypeId::NOTIMPL_T,
             _ if o.as_builtin_type().is_some() => TypeId::TYPE,
             _ if o.as_native_fun().is_some() => TypeId::NATIVE_FUN,
-            _ => TypeId::OBJECT,
+            _ if o.as_board_pin().is_some() => TypeId::BOARD_PIN,
+            _ => match o.as_enum_value() {
+                Some((t, _)) => t,
+                None => TypeId::OBJECT,
+            },
         }
     }
 
@@ -982,6 +986,9 @@ impl<'h> Vm<'h> {
                 if let Some(v) = self.dict_get_q(g, q) {
                     return Ok(Some((v, Obj::NULL)));
                 }
+                if let Some(v) = crate::modules::board::module_attr(self, o, q) {
+                    return Ok(Some((v, Obj::NULL)));
+                }
                 if q == q!("__dict__") {
                     return Ok(Some((g, Obj::NULL)));
                 }
@@ -1021,6 +1028,9 @@ impl<'h> Vm<'h> {
                 Ok(Some((f, o)))
             }
             _ => {
+                if let Some(v) = crate::modules::board::instance_attr(self, o, tid, q)? {
+                    return Ok(Some((v, Obj::NULL)));
+                }
                 let t = if tid == TypeId::BIGINT {
                     TypeId::INT
                 } else {
@@ -1058,6 +1068,12 @@ impl<'h> Vm<'h> {
             return self
                 .new_tuple(&[Obj::type_obj(b)])
                 .map(|x| Some((x, Obj::NULL)));
+        }
+        if let Some(v) = cls
+            .as_builtin_type()
+            .and_then(|t| crate::modules::board::class_const(t, q))
+        {
+            return Ok(Some((v, Obj::NULL)));
         }
         let v = match self.class_lookup(cls, q) {
             Some(v) => v,
@@ -1152,6 +1168,7 @@ impl<'h> Vm<'h> {
                 let d = self.heap.get_obj(o, 2);
                 self.dict_store_or_delete(d, o, q, v)
             }
+            TypeId::DIGITALINOUT => crate::modules::board::dio_store(self, o, q, v),
             _ => Err(self.attribute_error(o, q)),
         }
     }

@@ -120,6 +120,8 @@ pub struct Vm<'h> {
     pub(crate) opt_level: isize,
     /// `micropython.heap_lock()` depth: allocation raises MemoryError while non-zero.
     pub(crate) heap_locked: usize,
+    /// Board pins claimed by a live `DigitalInOut` (bit n: pin n).
+    pub(crate) pins_claimed: u128,
 }
 
 impl<'h> Vm<'h> {
@@ -156,6 +158,7 @@ impl<'h> Vm<'h> {
             steps: 0,
             opt_level: 0,
             heap_locked: 0,
+            pins_claimed: 0,
         };
         vm.init().map_err(|_| InitError::HeapTooSmall)?;
         Ok(vm)

@@ -6,6 +6,7 @@
 //! Modules are created on first import (their dict filled from a native table), so an
 //! unused module costs no RAM.
 
+pub mod board;
 pub mod errno;
 pub mod gc;
 #[cfg(feature = "float")]
@@ -59,6 +60,13 @@ pub fn builtin_module(vm: &mut Vm, name: &[u8], key: Obj) -> PyResult<Option<Obj
         }
         #[cfg(feature = "float")]
         b"math" | b"umath" => tables::MATH,
+        _ if board::is_module(name) && board::available(vm) => {
+            // Attributes come from the board and static tables (board::module_attr).
+            let m = vm.new_module(key)?;
+            vm.root(m)?;
+            vm.dict_set(vm.modules, key, m)?;
+            return Ok(Some(m));
+        }
         _ => {
             // Registered native modules.
             for slot in 0..vm.ext_modules.len() {

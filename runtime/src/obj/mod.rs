@@ -59,6 +59,8 @@ const IMM_KIND_BITS: u32 = 3;
 const IMM_CONST: usize = 0;
 const IMM_TYPE: usize = 1;
 const IMM_FUN: usize = 2;
+const IMM_PIN: usize = 3;
+const IMM_ENUM: usize = 4;
 
 /// Number of value bits in a small int on this build (the word minus the tag bit).
 pub const SMALL_INT_BITS: u32 = usize::BITS - 1;
@@ -213,6 +215,40 @@ impl Obj {
     }
 
     /// A native function by table and index.
+    /// A board pin (`board.D13`): an immediate holding the board's pin number.
+    #[inline]
+    pub const fn board_pin(pin: u8) -> Obj {
+        Obj::imm(IMM_PIN, pin as usize)
+    }
+
+    /// The pin number of a board pin immediate.
+    #[inline]
+    pub const fn as_board_pin(self) -> Option<u8> {
+        if self.is_imm() && (self.0 >> 3) & ((1 << IMM_KIND_BITS) - 1) == IMM_PIN {
+            Some((self.0 >> (3 + IMM_KIND_BITS)) as u8)
+        } else {
+            None
+        }
+    }
+
+    /// A value of a builtin enumeration type (`digitalio.Direction.OUTPUT`): an immediate
+    /// holding the type id and a small value.
+    #[inline]
+    pub const fn enum_value(t: TypeId, v: u8) -> Obj {
+        Obj::imm(IMM_ENUM, (t.0 as usize) << 8 | v as usize)
+    }
+
+    /// The type and value of an enumeration immediate.
+    #[inline]
+    pub const fn as_enum_value(self) -> Option<(TypeId, u8)> {
+        if self.is_imm() && (self.0 >> 3) & ((1 << IMM_KIND_BITS) - 1) == IMM_ENUM {
+            let p = self.0 >> (3 + IMM_KIND_BITS);
+            Some((TypeId((p >> 8) as u16), (p & 0xff) as u8))
+        } else {
+            None
+        }
+    }
+
     #[inline]
     pub const fn native_fun(table: u8, index: u16) -> Obj {
         Obj::imm(IMM_FUN, (table as usize) << FUN_INDEX_BITS | index as usize)
@@ -257,6 +293,9 @@ type_ids! {
     // internal layouts (not Python-visible types)
     INSTANCE = 40; EXC = 41; FRAME = 42; RAW_CODE = 43; CONTEXT = 44; ARRAY = 45;
     DICT_TABLE = 46; VSTR = 47; BIGINT = 48; QSTR_POOL = 49; STDIO = 50; MEMVIEW = 51;
+    // hardware (modules/board.rs): board pins and enum values are immediates
+    BOARD_PIN = 52; DIGITALINOUT = 53; MACHINE_PIN = 54; DIRECTION = 55; PULL = 56;
+    DRIVE_MODE = 57;
     // exceptions
     BASE_EXCEPTION = 64; SYSTEM_EXIT = 65; KEYBOARD_INTERRUPT = 66; GENERATOR_EXIT = 67;
     EXCEPTION = 68; STOP_ITERATION = 69; ARITHMETIC_ERROR = 70; OVERFLOW_ERROR = 71;

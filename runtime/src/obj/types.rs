@@ -86,6 +86,12 @@ const fn build() -> [TypeInfo; TypeId::COUNT] {
     a[T::BIGINT.0 as usize] = ty(q!("int"), T::OBJECT, t::INT, false);
     a[T::MEMVIEW.0 as usize] = ty(q!("memoryview"), T::OBJECT, t::MEMVIEW, false);
     a[T::STDIO.0 as usize] = ty(q!("TextIOWrapper"), T::OBJECT, t::STDIO, false);
+    a[T::BOARD_PIN.0 as usize] = ty(q!("Pin"), T::OBJECT, t::NONE, false);
+    a[T::DIGITALINOUT.0 as usize] = ty(q!("DigitalInOut"), T::OBJECT, t::DIGITALINOUT, false);
+    a[T::MACHINE_PIN.0 as usize] = ty(q!("Pin"), T::OBJECT, t::MACHINE_PIN, false);
+    a[T::DIRECTION.0 as usize] = ty(q!("Direction"), T::OBJECT, t::NONE, false);
+    a[T::PULL.0 as usize] = ty(q!("Pull"), T::OBJECT, t::NONE, false);
+    a[T::DRIVE_MODE.0 as usize] = ty(q!("DriveMode"), T::OBJECT, t::NONE, false);
     a[T::BASE_EXCEPTION.0 as usize] = exc(q!("BaseException"), T::OBJECT);
     a[T::SYSTEM_EXIT.0 as usize] = exc(q!("SystemExit"), T::BASE_EXCEPTION);
     a[T::KEYBOARD_INTERRUPT.0 as usize] = exc(q!("KeyboardInterrupt"), T::BASE_EXCEPTION);
