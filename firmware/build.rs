@@ -56,6 +56,17 @@ fn run() -> Result<(), String> {
     for py in entries {
         compile_program(&py, &out)?;
     }
+    // The example program, for the `blink` binary.
+    let blink = root.join("../examples/blink/main.py");
+    println!("cargo:rerun-if-changed={}", blink.display());
+    let source = fs::read(&blink).map_err(|e| format!("{}: {e}", blink.display()))?;
+    let options = CompileOptions {
+        source_name: "main.py".to_string(),
+        ..CompileOptions::default()
+    };
+    let mpy = compile_source(&source, &options)
+        .map_err(|e| format!("{}: does not compile: {e}", blink.display()))?;
+    fs::write(out.join("blink_main.mpy"), mpy).map_err(|e| format!("blink_main.mpy: {e}"))?;
     Ok(())
 }
 

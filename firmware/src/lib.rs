@@ -12,6 +12,8 @@
 //! linker script and lie inside RAM), and [`take_heap`] (a `static mut` handed out once).
 #![no_std]
 
+pub mod board;
+
 use core::sync::atomic::{AtomicBool, Ordering};
 
 use cortex_m_semihosting::hio::{self, HostStream};
@@ -66,6 +68,54 @@ pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
     report(&mut console, " of ", room, "\n");
     if peak >= room {
         console.stderr(b"firmware: stack overflow into .bss\n");
+        exit(EXIT_STACK_OVERFLOW)
+    }
+    exit(code)
+}
+
+/// Run `.mpy` bytes as `__main__` on the board ([`board::BoardHost`]: pins, clock,
+/// console) over `heap`, then print `ram: heap_size=N heap_peak=N stack_peak=N` on stdout
+/// and exit: 0 on success, 1 after an uncaught exception (traceback on stderr).
+pub fn run_on_board(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
+    let mut host = board::BoardHost::new();
+    let Some(heap) = heap else { exit(EXIT_NO_VM) };
+    let config = Config {
+        max_native_nesting: 8,
+        ..Config::default()
+    };
+    let (code, stats) = {
+        let mut vm = match Vm::new(heap, config, &mut host) {
+            Ok(vm) => vm,
+            Err(_) => exit(EXIT_NO_VM),
+        };
+        let code = match vm.exec_mpy_static("__main__", mpy) {
+            Ok(_) => 0,
+            Err(_) => {
+                let exc = vm.take_exception();
+                match vm.system_exit_status(exc) {
+                    Some(code) => code,
+                    None => {
+                        let _ = vm.print_exception(Out::Stderr, exc);
+                        1
+                    }
+                }
+            }
+        };
+        (code, vm.heap_stats())
+    };
+    let (peak, room) = (stack_peak(), stack_room());
+    let c = &mut host.console;
+    let mut buf = [0; 20];
+    c.stdout(b"ram: heap_size=");
+    c.stdout(write_decimal(stats.total, &mut buf));
+    c.stdout(b" heap_peak=");
+    c.stdout(write_decimal(stats.peak, &mut buf));
+    c.stdout(b" stack_peak=");
+    c.stdout(write_decimal(peak, &mut buf));
+    c.stdout(b"\n");
+    c.flush();
+    if peak >= room {
+        c.stderr(b"firmware: stack overflow into .bss\n");
         exit(EXIT_STACK_OVERFLOW)
     }
     exit(code)
