@@ -117,7 +117,11 @@ impl Project {
                 error: std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a directory"),
             });
         }
-        let path = root.join(MANIFEST_FILE);
+        let path = if root == Path::new(".") {
+            PathBuf::from(MANIFEST_FILE)
+        } else {
+            root.join(MANIFEST_FILE)
+        };
         let manifest = match std::fs::read(&path) {
             Ok(bytes) => {
                 let text = String::from_utf8(bytes).map_err(|e| {

@@ -250,10 +250,8 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = &text[start..line_end];
+    // `key = value`: the key, whether the error is about the key or the value.
     let eq = line.find('=')?;
-    if start + eq > offset {
-        return None;
-    }
     let key = line[..eq].trim();
     if key.is_empty() || key.starts_with('[') || key.starts_with('#') {
         return None;
@@ -601,6 +599,7 @@ mod tests {
     fn unknown_key_names_line_and_key() {
         let e = parse("[project]\nname = \"x\"\noptlevel = 2\n").unwrap_err();
         assert_eq!((e.line, e.column), (3, 1));
+        assert_eq!(e.key.as_deref(), Some("project.optlevel"));
         assert!(e.message.contains("optlevel"), "{e}");
     }
 
