@@ -384,7 +384,7 @@ fn killed_build_leaves_no_partial_or_trusted_stale_output() {
         assert_eq!(&mpy_files(&p.join("build")), want, "round {round}");
         let leftovers: Vec<String> = files(&p.join("build"))
             .into_keys()
-            .filter(|k| k.contains("upyc-tmp"))
+            .filter(|k| k.contains("upyc-tmp") || k.contains("upyc-writing"))
             .collect();
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }

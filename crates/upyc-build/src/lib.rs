@@ -24,10 +24,11 @@ pub mod discover;
 pub mod frozen;
 pub mod manifest;
 
+use std::collections::HashSet;
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use rayon::prelude::*;
 use upyc_compiler::{CompileError, CompileOptions};
@@ -37,8 +38,10 @@ pub use discover::SourceFile;
 use frozen::FrozenModule;
 pub use manifest::{Manifest, ManifestError, ModuleOptions, Target, MANIFEST_FILE};
 
-/// The directory under a target's output directory that holds files being written.
-const TMP_DIR: &str = ".upyc-tmp";
+/// The suffix of files being written (see `Workspace`).
+const TMP_SUFFIX: &str = ".upyc-tmp";
+/// Present in a target's output directory while a build writes into it.
+const DIRTY_MARKER: &str = ".upyc-writing";
 /// The lock file that keeps two builds of one target apart.
 const LOCK_FILE: &str = ".upyc-lock";
 /// Where a target without an `.mpy` output keeps its `.mpy` files (for its frozen image).
@@ -328,69 +331,6 @@ fn mpy_dir(out: &Path, target: &Target) -> PathBuf {
     }
 }
 
-/// Holds the target's lock and its temporary directory; removes the directory when dropped.
-struct Workspace {
-    tmp: PathBuf,
-    made_tmp: AtomicBool,
-    _lock: std::fs::File,
-}
-
-impl Workspace {
-    fn open(out: &Path) -> Result<Workspace, BuildError> {
-        std::fs::create_dir_all(out).map_err(io_err("create output directory", out))?;
-        let lock_path = out.join(LOCK_FILE);
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io_err("open lock file", &lock_path))?;
-        lock.lock().map_err(io_err("lock", &lock_path))?;
-        // Left over from a killed build: never trusted, removed.
-        let tmp = out.join(TMP_DIR);
-        if tmp.exists() {
-            std::fs::remove_dir_all(&tmp).map_err(io_err("remove", &tmp))?;
-        }
-        Ok(Workspace {
-            tmp,
-            made_tmp: AtomicBool::new(false),
-            _lock: lock,
-        })
-    }
-
-    /// Writes `data` to `path` through a temporary file and a rename: `path` holds either
-    /// its old content or all of `data`, never a part.
-    fn write(&self, path: &Path, data: &[u8]) -> std::io::Result<Stamp> {
-        if !self.made_tmp.load(Ordering::Relaxed) {
-            std::fs::create_dir_all(&self.tmp)?;
-            self.made_tmp.store(true, Ordering::Relaxed);
-        }
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let mut tmp = tempfile::Builder::new()
-            .prefix("out-")
-            .tempfile_in(&self.tmp)?;
-        tmp.write_all(data)?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            tmp.as_file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))?;
-        }
-        tmp.persist(path).map_err(|e| e.error)?;
-        Stamp::of(path).ok_or_else(|| std::io::Error::other("output vanished after writing"))
-    }
-}
-
-impl Drop for Workspace {
-    fn drop(&mut self) {
-        if self.made_tmp.load(Ordering::Relaxed) {
-            let _ = std::fs::remove_dir_all(&self.tmp);
-        }
-    }
-}
-
 /// Why a target's frozen object was not written.
 #[derive(Debug)]
 pub enum FrozenFailure {
@@ -411,6 +351,102 @@ impl fmt::Display for FrozenFailure {
             FrozenFailure::Io { what, path, error } => {
                 write!(f, "cannot {what} {}: {error}", path.display())
             }
+        }
+    }
+}
+
+/// Holds the target's lock and writes its files atomically.
+///
+/// A file is written to a temporary file beside it (`.NAME.PID.upyc-tmp`, same directory:
+/// creating files in one shared temporary directory and renaming them away measured several
+/// times slower on ext4) and renamed over it. While a build writes, a marker file says so; a
+/// build that finds the marker (its predecessor was killed) first sweeps the output
+/// directory for temporary files. A no-op build writes nothing, not even the marker.
+struct Workspace {
+    out: PathBuf,
+    marker: PathBuf,
+    dirty: OnceLock<std::io::Result<()>>,
+    dirs: Mutex<HashSet<PathBuf>>,
+    _lock: std::fs::File,
+}
+
+impl Workspace {
+    fn open(out: &Path) -> Result<Workspace, BuildError> {
+        std::fs::create_dir_all(out).map_err(io_err("create output directory", out))?;
+        let lock_path = out.join(LOCK_FILE);
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(io_err("open lock file", &lock_path))?;
+        lock.lock().map_err(io_err("lock", &lock_path))?;
+        let marker = out.join(DIRTY_MARKER);
+        if marker.exists() {
+            // Left over from a killed build: never trusted, removed.
+            for entry in walkdir::WalkDir::new(out).into_iter().flatten() {
+                if entry.file_type().is_file()
+                    && entry.file_name().to_string_lossy().ends_with(TMP_SUFFIX)
+                {
+                    let _ = std::fs::remove_file(entry.path());
+                }
+            }
+            std::fs::remove_file(&marker).map_err(io_err("remove", &marker))?;
+        }
+        Ok(Workspace {
+            out: out.to_path_buf(),
+            marker,
+            dirty: OnceLock::new(),
+            dirs: Mutex::new(HashSet::new()),
+            _lock: lock,
+        })
+    }
+
+    /// Writes `data` to `path` through a temporary file and a rename: `path` holds either
+    /// its old content or all of `data`, never a part.
+    fn write(&self, path: &Path, data: &[u8]) -> std::io::Result<Stamp> {
+        if let Err(e) = self
+            .dirty
+            .get_or_init(|| std::fs::write(&self.marker, b"").map(drop))
+        {
+            return Err(std::io::Error::new(e.kind(), e.to_string()));
+        }
+        let parent = path.parent().unwrap_or(&self.out);
+        let known = self
+            .dirs
+            .lock()
+            .map(|d| d.contains(parent))
+            .unwrap_or(false);
+        if !known {
+            std::fs::create_dir_all(parent)?;
+            if let Ok(mut d) = self.dirs.lock() {
+                d.insert(parent.to_path_buf());
+            }
+        }
+        let name = path.file_name().unwrap_or_default().to_string_lossy();
+        let tmp = parent.join(format!(".{name}.{}{TMP_SUFFIX}", std::process::id()));
+        let result = (|| {
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create(true).truncate(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o644);
+            let mut f = options.open(&tmp)?;
+            f.write_all(data)?;
+            drop(f);
+            std::fs::rename(&tmp, path)
+        })();
+        if let Err(e) = result {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+        Stamp::of(path).ok_or_else(|| std::io::Error::other("output vanished after writing"))
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        if self.dirty.get().is_some() {
+            let _ = std::fs::remove_file(&self.marker);
         }
     }
 }
