@@ -12,9 +12,11 @@ files on the development machine), laid out as in the stdlib. Measured in the sa
 
 Each mpy-cross call is `mpy-cross -o build/REL.mpy -s REL REL` run in the project directory,
 the command whose output `upyc build` reproduces; the script checks that both trees are
-byte-identical. Times are wall-clock (time.perf_counter around the process); the figure
-reported per variant is the median of --rounds runs (the mpy-cross loops run once per round
-too, alternating with upyc, so that machine load hits both alike).
+byte-identical. Times are wall-clock (time.perf_counter around the process) and CPU (user +
+system time of the child processes, from getrusage(RUSAGE_CHILDREN); steadier than wall time
+on a shared machine, where other jobs take cores away); the figure reported per variant is the
+median of --rounds runs (the mpy-cross loops run once per round too, alternating with upyc, so
+that machine load hits both alike).
 
 Usage: bench/build_speed.py [--rounds N] [--limit N] [--upyc PATH] [--keep DIR]
 Needs: cargo build --release -p upyc and the oracle venv (the tests install it on first use).
@@ -22,6 +24,7 @@ Needs: cargo build --release -p upyc and the oracle venv (the tests install it o
 import argparse
 import glob
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -81,8 +84,14 @@ def mpy_cross_one(mpy_cross, project, rel):
     return r.returncode
 
 
+def child_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def mpy_cross_all(mpy_cross, project, rels, jobs):
     shutil.rmtree(os.path.join(project, "build"), ignore_errors=True)
+    c = child_cpu()
     t = time.perf_counter()
     if jobs == 1:
         fails = sum(mpy_cross_one(mpy_cross, project, r) != 0 for r in rels)
@@ -94,18 +103,19 @@ def mpy_cross_all(mpy_cross, project, rels, jobs):
     dt = time.perf_counter() - t
     if fails:
         sys.exit(f"mpy-cross failed on {fails} files")
-    return dt
+    return dt, child_cpu() - c
 
 
 def upyc_build(upyc, project, clean):
     if clean:
         shutil.rmtree(os.path.join(project, "build"), ignore_errors=True)
+    c = child_cpu()
     t = time.perf_counter()
     r = subprocess.run([upyc, "build", "-q"], cwd=project, stdout=subprocess.DEVNULL)
     dt = time.perf_counter() - t
     if r.returncode != 0:
         sys.exit("upyc build failed")
-    return dt
+    return dt, child_cpu() - c
 
 
 def tree(project):
@@ -139,6 +149,7 @@ def main():
     print(f"project: {len(rels)} modules, {size / 1e6:.1f} MB of source, {cores} cores")
     print(f"upyc: {a.upyc}")
 
+    load0 = os.getloadavg()
     times = {k: [] for k in ("seq", "par", "full", "noop", "edit")}
     edited = os.path.join(project, rels[len(rels) // 2])
     for _ in range(a.rounds):
@@ -154,15 +165,26 @@ def main():
         times["edit"].append(upyc_build(a.upyc, project, clean=False))
         # Undo the edit so every round starts from the same sources.
         shutil.copyfile(os.path.join(STDLIB, os.path.relpath(edited, project)), edited)
-    med = {k: statistics.median(v) for k, v in times.items()}
-    print(f"rounds: {a.rounds} (median wall seconds; all runs: {times})")
-    print(f"{'mpy-cross per file, sequential':40}{med['seq']:9.3f} s")
-    print(f"{f'mpy-cross per file, {cores} at a time':40}{med['par']:9.3f} s")
-    print(f"{'upyc build, full':40}{med['full']:9.3f} s")
-    print(f"{'upyc build, no-op':40}{med['noop']:9.3f} s")
-    print(f"{'upyc build, one file edited':40}{med['edit']:9.3f} s")
-    print(f"full build speedup vs sequential mpy-cross: {med['seq'] / med['full']:.1f}x")
-    print(f"full build speedup vs {cores}-way mpy-cross:   {med['par'] / med['full']:.1f}x")
+    med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
+    cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
+    print(f"rounds: {a.rounds}; load average before: {load0}, after: {os.getloadavg()}")
+    for k, v in times.items():
+        print(f"  {k}: wall {[round(w, 3) for w, _ in v]}  cpu {[round(c, 3) for _, c in v]}")
+    print(f"{'median seconds':40}{'wall':>9}{'cpu':>9}")
+    rows = [
+        ("seq", "mpy-cross per file, sequential"),
+        ("par", f"mpy-cross per file, {cores} at a time"),
+        ("full", "upyc build, full"),
+        ("noop", "upyc build, no-op"),
+        ("edit", "upyc build, one file edited"),
+    ]
+    for k, label in rows:
+        print(f"{label:40}{med[k]:9.3f}{cpu[k]:9.3f}")
+    print(
+        f"full build vs sequential mpy-cross: {med['seq'] / med['full']:.1f}x wall, "
+        f"{cpu['seq'] / cpu['full']:.1f}x cpu"
+    )
+    print(f"full build vs {cores}-way mpy-cross: {med['par'] / med['full']:.1f}x wall")
     print("outputs: byte-identical to mpy-cross's (checked every round)")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -77,6 +77,20 @@ pub fn locate(err: &CompileError, source: &[u8]) -> Vec<Located> {
     }
 }
 
+/// `span` shrunk to char boundaries of `text` (spans are byte offsets into the source, which
+/// may not be UTF-8; the text shown is its lossy conversion).
+pub fn fit(text: &str, span: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let start = floor(span.start);
+    start..floor(span.end).max(start)
+}
+
 fn emit(file: &SimpleFile<&str, &str>, diags: &[Diagnostic<()>], color: bool) -> String {
     let mut buf = if color {
         termcolor::Buffer::ansi()
@@ -105,7 +119,7 @@ pub fn render_compile_error(
         .map(|l| {
             let d = Diagnostic::error().with_message(l.message);
             match (l.span, l.line) {
-                (Some(span), _) => d.with_labels(vec![Label::primary((), span)]),
+                (Some(span), _) => d.with_labels(vec![Label::primary((), fit(&text, span))]),
                 (None, Some(line)) => d.with_notes(vec![format!("in {file_name} at line {line}")]),
                 (None, None) => d.with_notes(vec![format!("in {file_name}")]),
             }
@@ -136,13 +150,29 @@ pub fn render_manifest_error(err: &ManifestError, color: bool) -> String {
     }
     let d = Diagnostic::error()
         .with_message(message)
-        .with_labels(vec![Label::primary((), err.span.clone())]);
+        .with_labels(vec![Label::primary((), fit(&err.text, err.span.clone()))]);
     emit(&file, &[d], color)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Any bytes (invalid UTF-8 included) that fail to compile render without panicking.
+        #[test]
+        fn rendering_never_panics(mut src in proptest::collection::vec(proptest::num::u8::ANY, 0..200)) {
+            src.extend_from_slice(b"\n(\xff");
+            let opts = upyc_compiler::CompileOptions::default();
+            if let Err(e) = upyc_compiler::compile_source(&src, &opts) {
+                let (text, n) = render_compile_error(&e, "x.py", &src, false);
+                proptest::prop_assert!(n >= 1 && !text.is_empty());
+                for l in locate(&e, &src) {
+                    proptest::prop_assert!(l.line.is_some());
+                }
+            }
+        }
+    }
 
     #[test]
     fn line_column_counts_characters() {

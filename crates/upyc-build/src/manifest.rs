@@ -83,8 +83,8 @@ impl ManifestError {
         key: Option<String>,
         message: String,
     ) -> Self {
-        let start = span.start.min(text.len());
-        let end = span.end.clamp(start, text.len());
+        let span = crate::diagnostics::fit(text, span);
+        let (start, end) = (span.start, span.end);
         let (line, column) = crate::diagnostics::line_column(text.as_bytes(), start);
         ManifestError(Box::new(ManifestErrorDetails {
             path: path.to_path_buf(),
@@ -246,7 +246,7 @@ impl Manifest {
 
 /// The key assigned on the line containing `offset`, if the line is `key = value`.
 fn key_at(text: &str, offset: usize) -> Option<String> {
-    let offset = offset.min(text.len());
+    let offset = crate::diagnostics::fit(text, offset..offset).start;
     let start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line = &text[start..line_end];
