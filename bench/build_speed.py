@@ -18,7 +18,8 @@ on a shared machine, where other jobs take cores away); the figure reported per 
 median of --rounds runs (the mpy-cross loops run once per round too, alternating with upyc, so
 that machine load hits both alike).
 
-Usage: bench/build_speed.py [--rounds N] [--limit N] [--upyc PATH] [--keep DIR]
+Usage: bench/build_speed.py [--rounds N] [--limit N] [--upyc PATH]... [--keep DIR]
+(--upyc may be repeated, e.g. two builds of upyc; all run in the same alternation.)
 Needs: cargo build --release -p upyc and the oracle venv (the tests install it on first use).
 """
 import argparse
@@ -127,17 +128,24 @@ def tree(project):
     return out
 
 
+UPYC_KINDS = ("full", "noop", "edit")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--limit", type=int, default=0)
-    ap.add_argument("--upyc", default=UPYC)
+    ap.add_argument(
+        "--upyc", action="append", help=f"a upyc binary; may be repeated (default: {UPYC})"
+    )
     ap.add_argument("--keep", help="build the project in this directory and keep it")
     a = ap.parse_args()
     if not MPY_CROSS:
         sys.exit("mpy-cross oracle missing: run `cargo test -p upyc-testkit` or .ci/run first")
-    if not os.path.exists(a.upyc):
-        sys.exit(f"{a.upyc} missing: run `cargo build --release -p upyc` first")
+    upycs = [os.path.abspath(p) for p in (a.upyc or [UPYC])]
+    for path in upycs:
+        if not os.path.exists(path):
+            sys.exit(f"{path} missing: run `cargo build --release -p upyc` first")
     mpy_cross = MPY_CROSS[0]
     cores = os.cpu_count() or 1
     rels = accepted(mpy_cross, a.limit)
@@ -147,44 +155,52 @@ def main():
     shutil.rmtree(project, ignore_errors=True)
     make_project(project, rels)
     print(f"project: {len(rels)} modules, {size / 1e6:.1f} MB of source, {cores} cores")
-    print(f"upyc: {a.upyc}")
+    for i, path in enumerate(upycs):
+        print(f"upyc#{i + 1}: {path}")
 
     load0 = os.getloadavg()
-    times = {k: [] for k in ("seq", "par", "full", "noop", "edit")}
+    kinds = ["seq", "par"] + [f"{k}#{i + 1}" for i in range(len(upycs)) for k in UPYC_KINDS]
+    times = {k: [] for k in kinds}
     edited = os.path.join(project, rels[len(rels) // 2])
+    original = os.path.join(STDLIB, os.path.relpath(edited, project))
     for _ in range(a.rounds):
         times["seq"].append(mpy_cross_all(mpy_cross, project, rels, 1))
         reference = tree(project)
         times["par"].append(mpy_cross_all(mpy_cross, project, rels, cores))
-        times["full"].append(upyc_build(a.upyc, project, clean=True))
-        if tree(project) != reference:
-            sys.exit("upyc build's tree differs from mpy-cross's")
-        times["noop"].append(upyc_build(a.upyc, project, clean=False))
-        with open(edited, "a") as f:
-            f.write("\n# edited\n")
-        times["edit"].append(upyc_build(a.upyc, project, clean=False))
-        # Undo the edit so every round starts from the same sources.
-        shutil.copyfile(os.path.join(STDLIB, os.path.relpath(edited, project)), edited)
+        for i, upyc in enumerate(upycs):
+            n = f"#{i + 1}"
+            times["full" + n].append(upyc_build(upyc, project, clean=True))
+            if tree(project) != reference:
+                sys.exit(f"{upyc}: upyc build's tree differs from mpy-cross's")
+            times["noop" + n].append(upyc_build(upyc, project, clean=False))
+            with open(edited, "a") as f:
+                f.write("\n# edited\n")
+            times["edit" + n].append(upyc_build(upyc, project, clean=False))
+            # Undo the edit so every run starts from the same sources.
+            shutil.copyfile(original, edited)
     med = {k: statistics.median(w for w, _ in v) for k, v in times.items()}
     cpu = {k: statistics.median(c for _, c in v) for k, v in times.items()}
     print(f"rounds: {a.rounds}; load average before: {load0}, after: {os.getloadavg()}")
     for k, v in times.items():
         print(f"  {k}: wall {[round(w, 3) for w, _ in v]}  cpu {[round(c, 3) for _, c in v]}")
     print(f"{'median seconds':40}{'wall':>9}{'cpu':>9}")
-    rows = [
-        ("seq", "mpy-cross per file, sequential"),
-        ("par", f"mpy-cross per file, {cores} at a time"),
-        ("full", "upyc build, full"),
-        ("noop", "upyc build, no-op"),
-        ("edit", "upyc build, one file edited"),
-    ]
+    rows = [("seq", "mpy-cross per file, sequential"), ("par", f"mpy-cross per file, {cores} at a time")]
+    for i in range(len(upycs)):
+        n = f"#{i + 1}"
+        rows += [
+            ("full" + n, f"upyc{n} build, full"),
+            ("noop" + n, f"upyc{n} build, no-op"),
+            ("edit" + n, f"upyc{n} build, one file edited"),
+        ]
     for k, label in rows:
         print(f"{label:40}{med[k]:9.3f}{cpu[k]:9.3f}")
-    print(
-        f"full build vs sequential mpy-cross: {med['seq'] / med['full']:.1f}x wall, "
-        f"{cpu['seq'] / cpu['full']:.1f}x cpu"
-    )
-    print(f"full build vs {cores}-way mpy-cross: {med['par'] / med['full']:.1f}x wall")
+    for i in range(len(upycs)):
+        full = f"full#{i + 1}"
+        print(
+            f"upyc#{i + 1} full build vs sequential mpy-cross: "
+            f"{med['seq'] / med[full]:.1f}x wall, {cpu['seq'] / cpu[full]:.1f}x cpu; "
+            f"vs {cores}-way mpy-cross: {med['par'] / med[full]:.1f}x wall"
+        )
     print("outputs: byte-identical to mpy-cross's (checked every round)")
     if not a.keep:
         shutil.rmtree(work, ignore_errors=True)
