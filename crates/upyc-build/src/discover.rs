@@ -95,7 +95,11 @@ pub fn discover(root: &Path, manifest: &Manifest) -> Result<Vec<SourceFile>, Bui
                 .into_io_error()
                 .unwrap_or_else(|| std::io::Error::other("directory loop")),
         })?;
-        if !entry.file_type().is_file() {
+        // A symlink to a file is a source too (directories behind symlinks are not walked).
+        let is_file = entry.file_type().is_file()
+            || (entry.path_is_symlink()
+                && std::fs::metadata(entry.path()).is_ok_and(|m| m.is_file()));
+        if !is_file {
             continue;
         }
         let Ok(rel_path) = entry.path().strip_prefix(root) else {

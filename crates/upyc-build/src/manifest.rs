@@ -359,7 +359,20 @@ impl Validator<'_> {
             m.targets.clear();
         }
         for (name, raw) in raw.target {
-            m.targets.push(self.target(name, raw)?);
+            let span = name.span();
+            let t = self.target(name, raw)?;
+            if let Some(other) = m.targets.iter().find(|o| o.dir == t.dir) {
+                return Err(self.err(
+                    span,
+                    &format!("target.{}.dir", t.name),
+                    format!(
+                        "`{}` is also the directory of target `{}`",
+                        t.dir.display(),
+                        other.name
+                    ),
+                ));
+            }
+            m.targets.push(t);
         }
         Ok(m)
     }
@@ -621,6 +634,13 @@ mod tests {
             parse("[target.b]\noutput = [\"frozen\"]\ntriple = \"thumbv7m-none-eabi\"\n").unwrap();
         assert!(!m.targets[0].mpy);
         assert_eq!(m.targets[0].frozen.as_ref().unwrap().symbol, DEFAULT_SYMBOL);
+    }
+
+    #[test]
+    fn targets_need_their_own_directories() {
+        let e = parse("[target.a]\ndir = \"out\"\n[target.b]\ndir = \"out\"\n").unwrap_err();
+        assert_eq!(e.key.as_deref(), Some("target.b.dir"));
+        assert_eq!(e.line, 3);
     }
 
     proptest::proptest! {

@@ -237,3 +237,22 @@ fn a_frozen_target_is_refused_before_anything_is_built() {
     assert!(msg.contains("freezing is not available"), "{msg}");
     assert!(!p.path().join("build").exists());
 }
+
+#[cfg(unix)]
+#[test]
+fn symlinked_sources_are_built_and_hidden_directories_are_not() {
+    let p = project(FILES);
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::write(shared.path().join("shared.py"), "Z = 3\n").unwrap();
+    std::os::unix::fs::symlink(shared.path().join("shared.py"), p.path().join("shared.py"))
+        .unwrap();
+    std::fs::create_dir(p.path().join(".cache")).unwrap();
+    std::fs::write(p.path().join(".cache/x.py"), "X = 1\n").unwrap();
+    let r = run(p.path());
+    assert!(outcome(&r).0.contains(&"shared.py".to_string()));
+    assert_eq!(outcome(&r).0.len(), 5);
+    assert_eq!(
+        std::fs::read(p.path().join("build/shared.mpy")).unwrap(),
+        mpy_cross(p.path(), "shared.py", &[])
+    );
+}
