@@ -5,7 +5,13 @@
 //! of the target (dotted name, package or not, `.mpy` bytes) sorted by name, and returns the
 //! object file's bytes, which the build writes atomically and caches like any output. Until
 //! `upyc-freeze` is linked in, [`AVAILABLE`] is false and a target asking for a frozen output
-//! is rejected before anything is compiled.
+//! is rejected before anything is compiled, unless the caller brings its own freezer
+//! (`BuildOptions::freezer`; the tests use a stand-in to check this path).
+//!
+//! Incremental: the object is rewritten only when the spec or a module (name, kind, `.mpy`
+//! hash) changed; modules that were up to date are read back from their `.mpy` files (kept in
+//! `DIR/.upyc-mpy/` when the `.mpy` tree is not an output) and checked against the cached hash.
+//! When a module fails, the object is removed, so no stale image is left to flash.
 
 use crate::manifest::FrozenSpec;
 

@@ -35,7 +35,7 @@ use upyc_compiler::{CompileError, CompileOptions};
 
 use cache::{Cache, Entry, FrozenEntry, Stamp};
 pub use discover::SourceFile;
-use frozen::FrozenModule;
+pub use frozen::FrozenModule;
 pub use manifest::{Manifest, ManifestError, ModuleOptions, Target, MANIFEST_FILE};
 
 /// The suffix of files being written (see `Workspace`).
@@ -157,7 +157,14 @@ pub struct BuildOptions {
     pub targets: Vec<String>,
     /// Worker threads (`None`: one per core).
     pub jobs: Option<usize>,
+    /// Writes frozen objects (`None`: [`frozen::write_object`], if this build has a freezer).
+    /// A firmware's build script, or a test, can bring its own.
+    pub freezer: Option<Freezer>,
 }
+
+/// A function from a target's modules (sorted by dotted name) to its frozen object's bytes.
+pub type Freezer =
+    fn(&manifest::FrozenSpec, &[FrozenModule]) -> Result<Vec<u8>, frozen::FreezeError>;
 
 /// Progress callbacks, called from worker threads in any order (for progress bars only;
 /// the [`Report`] has the results in a deterministic order).
@@ -256,8 +263,12 @@ impl Report {
 
 /// Rejects what this build cannot do (a frozen output without a freezer), pointing at the
 /// manifest line that asks for it.
-pub fn check_supported(manifest: &Manifest, targets: &[&Target]) -> Result<(), BuildError> {
-    if frozen::AVAILABLE {
+pub fn check_supported(
+    manifest: &Manifest,
+    targets: &[&Target],
+    options: &BuildOptions,
+) -> Result<(), BuildError> {
+    if frozen::AVAILABLE || options.freezer.is_some() {
         return Ok(());
     }
     for t in targets {
@@ -302,7 +313,7 @@ pub fn build(
             }
         }
     }
-    check_supported(manifest, &selected)?;
+    check_supported(manifest, &selected, options)?;
     let sources = discover::discover(&project.root, manifest)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(options.jobs.unwrap_or(0))
@@ -315,7 +326,7 @@ pub fn build(
         })?;
     let mut report = Report::default();
     for target in selected {
-        let r = pool.install(|| build_target(project, target, &sources, progress))?;
+        let r = pool.install(|| build_target(project, target, &sources, options, progress))?;
         report.targets.push(r);
     }
     Ok(report)
@@ -334,6 +345,8 @@ fn mpy_dir(out: &Path, target: &Target) -> PathBuf {
 /// Why a target's frozen object was not written.
 #[derive(Debug)]
 pub enum FrozenFailure {
+    /// Some modules did not compile, so there is no image to write.
+    ModulesFailed,
     /// The freezer rejected the modules.
     Freeze(frozen::FreezeError),
     /// Reading a module's `.mpy` back or writing the object failed.
@@ -347,6 +360,9 @@ pub enum FrozenFailure {
 impl fmt::Display for FrozenFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
+            FrozenFailure::ModulesFailed => {
+                f.write_str("no frozen object: some modules failed to compile")
+            }
             FrozenFailure::Freeze(e) => e.fmt(f),
             FrozenFailure::Io { what, path, error } => {
                 write!(f, "cannot {what} {}: {error}", path.display())
@@ -463,6 +479,7 @@ fn build_target(
     project: &Project,
     target: &Target,
     sources: &[SourceFile],
+    options: &BuildOptions,
     progress: &dyn Progress,
 ) -> Result<TargetReport, BuildError> {
     let out = project.root.join(&target.dir);
@@ -514,23 +531,30 @@ fn build_target(
         .any(|j| matches!(j.report.outcome, Outcome::Failed(_)));
     let (mut frozen_written, mut frozen_error) = (None, None);
     new.frozen = old.frozen.clone();
+    new.frozen = None;
     if let Some(spec) = &target.frozen {
-        if failed {
-            new.frozen = None;
+        let result = if failed {
+            Err(FrozenFailure::ModulesFailed)
         } else {
-            match build_frozen(&ws, &out, &mpy_dir, spec, &jobs, &old) {
-                Ok((entry, written)) => {
-                    new.frozen = Some(entry);
-                    frozen_written = written;
+            let freezer = options.freezer.unwrap_or(frozen::write_object);
+            build_frozen(&ws, &out, &mpy_dir, spec, &jobs, &old, freezer)
+        };
+        match result {
+            Ok((entry, written)) => {
+                new.frozen = Some(entry);
+                frozen_written = written;
+            }
+            Err(e) => {
+                // An object without the current modules must not stay behind to be flashed.
+                let object = out.join(&spec.object);
+                match std::fs::remove_file(&object) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(io_err("remove stale object", &object)(e)),
                 }
-                Err(e) => {
-                    new.frozen = None;
-                    frozen_error = Some(e);
-                }
+                frozen_error = Some(e);
             }
         }
-    } else {
-        new.frozen = None;
     }
 
     if new != old {
@@ -653,6 +677,7 @@ fn build_frozen(
     spec: &manifest::FrozenSpec,
     jobs: &[Job],
     old: &Cache,
+    freezer: Freezer,
 ) -> Result<(FrozenEntry, Option<PathBuf>), FrozenFailure> {
     let mut order: Vec<&Job> = jobs.iter().collect();
     order.sort_by(|a, b| a.report.source.module.cmp(&b.report.source.module));
@@ -706,7 +731,7 @@ fn build_frozen(
             mpy,
         });
     }
-    let bytes = frozen::write_object(spec, &modules).map_err(FrozenFailure::Freeze)?;
+    let bytes = freezer(spec, &modules).map_err(FrozenFailure::Freeze)?;
     let stamp = ws
         .write(&object, &bytes)
         .map_err(|error| FrozenFailure::Io {
