@@ -132,6 +132,7 @@ pub fn run(args: &BuildArgs) -> ExitCode {
         let options = BuildOptions {
             targets: args.targets.clone(),
             jobs: args.jobs,
+            freezer: None,
         };
         upyc_build::build(&project, &options, &bar)
     });
