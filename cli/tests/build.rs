@@ -358,8 +358,9 @@ fn killed_build_leaves_no_partial_or_trusted_stale_output() {
         if round % 2 == 0 {
             let _ = child.kill(); // SIGKILL
         } else {
-            let _ = Command::new("kill")
-                .args(["-INT", &child.id().to_string()])
+            // The shell's builtin kill: no procps needed.
+            let _ = Command::new("sh")
+                .args(["-c", &format!("kill -INT {}", child.id())])
                 .status();
         }
         let _ = child.wait();
