@@ -503,7 +503,8 @@ fn build_target(
     let mut removed = Vec::new();
     let live: std::collections::BTreeSet<&str> = sources.iter().map(|s| s.rel.as_str()).collect();
     for (rel, entry) in &old.entries {
-        if !live.contains(rel.as_str()) {
+        // The cache is a file anyone can edit: delete only what this tool could have written.
+        if !live.contains(rel.as_str()) && is_output_path(&entry.output) {
             let path = mpy_dir.join(&entry.output);
             match std::fs::remove_file(&path) {
                 Ok(()) => {
@@ -530,8 +531,6 @@ fn build_target(
         .iter()
         .any(|j| matches!(j.report.outcome, Outcome::Failed(_)));
     let (mut frozen_written, mut frozen_error) = (None, None);
-    new.frozen = old.frozen.clone();
-    new.frozen = None;
     if let Some(spec) = &target.frozen {
         let result = if failed {
             Err(FrozenFailure::ModulesFailed)
@@ -569,6 +568,14 @@ fn build_target(
         frozen_written,
         frozen_error,
     })
+}
+
+/// Whether `rel` is a path this tool writes `.mpy` files to: relative, no `..`, `.mpy`.
+fn is_output_path(rel: &str) -> bool {
+    rel.ends_with(".mpy")
+        && Path::new(rel)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
 }
 
 fn remove_empty_parents(path: &Path, stop: &Path) {

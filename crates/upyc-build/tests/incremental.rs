@@ -256,3 +256,20 @@ fn symlinked_sources_are_built_and_hidden_directories_are_not() {
         mpy_cross(p.path(), "shared.py", &[])
     );
 }
+
+#[test]
+fn a_tampered_cache_cannot_delete_files_outside_the_output_tree() {
+    let p = project(FILES);
+    run(p.path());
+    let victim = p.path().join("keep.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let cache_path = p.path().join("build/.upyc-cache");
+    let mut cache = upyc_build::cache::Cache::load(&cache_path);
+    let mut entry = cache.entries["main.py"].clone();
+    entry.output = "../keep.txt".into();
+    cache.entries.insert("gone.py".into(), entry);
+    std::fs::write(&cache_path, cache.to_bytes()).unwrap();
+    let r = run(p.path());
+    assert!(r.targets[0].removed.is_empty());
+    assert!(victim.exists());
+}
