@@ -1,7 +1,7 @@
 //! `upyc compile` / `mpy-cross`: read the input, compile, write the output atomically, and
 //! report errors exactly as mpy-cross does (or with snippets under `--diagnostics=rich`).
 
-use std::io::{Read, Write};
+use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -110,7 +110,12 @@ fn compile_and_save(inv: &Invocation) -> Result<(), String> {
         Err(e) => {
             return Err(match inv.diagnostics {
                 Diagnostics::Plain => e.render(),
-                Diagnostics::Rich => crate::diagnostics::render_rich(&e, &lexer_name, &source),
+                Diagnostics::Rich => upyc_build::diagnostics::render_rich(
+                    &e,
+                    &lexer_name,
+                    &source,
+                    std::io::stderr().is_terminal(),
+                ),
             })
         }
     };

@@ -3,9 +3,10 @@
 //! Invoked through a link named `mpy-cross`, it behaves as mpy-cross: the same argv, without
 //! a subcommand, so `MICROPY_MPYCROSS=.../mpy-cross` works in MicroPython's own tools.
 
+mod build;
 mod compile;
-mod diagnostics;
 mod mpycross;
+mod new;
 mod run;
 
 use std::path::{Path, PathBuf};
@@ -42,6 +43,13 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Build a project: every .py under DIR (or as upyc.toml says) to build/, incrementally.
+    Build(build::BuildArgs),
+    /// Create a new project directory with a upyc.toml and a main.py.
+    New {
+        /// The directory to create (its name is the project's name).
+        name: PathBuf,
+    },
     /// Print the contents of a .mpy file as `mpy-tool.py -d` does.
     Disasm {
         /// The .mpy file.
@@ -70,6 +78,8 @@ fn main() -> ExitCode {
         Command::Compile { args } => compile_command(&args),
         Command::Disasm { file } => disasm(&file),
         Command::Run { args } => run::run(&args),
+        Command::Build(args) => build::run(&args),
+        Command::New { name } => new::run(&name),
     }
 }
 
