@@ -5,6 +5,7 @@
 
 mod compile;
 mod diagnostics;
+mod freeze;
 mod mpycross;
 mod run;
 
@@ -42,6 +43,11 @@ enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 0..)]
         args: Vec<String>,
     },
+    /// Compile and freeze modules into an ELF object (or raw image, or Rust source) whose
+    /// code the runtime runs in place from flash.
+    Freeze(freeze::FreezeArgs),
+    /// Find the frozen image in an object or firmware ELF and list its modules and sizes.
+    Inspect(freeze::InspectArgs),
     /// Print the contents of a .mpy file as `mpy-tool.py -d` does.
     Disasm {
         /// The .mpy file.
@@ -70,6 +76,8 @@ fn main() -> ExitCode {
         Command::Compile { args } => compile_command(&args),
         Command::Disasm { file } => disasm(&file),
         Command::Run { args } => run::run(&args),
+        Command::Freeze(a) => freeze::freeze(&a),
+        Command::Inspect(a) => freeze::inspect_cmd(&a),
     }
 }
 

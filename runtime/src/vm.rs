@@ -105,6 +105,9 @@ pub struct Vm<'h> {
     pub(crate) gen_status: dispatch::GenStatus,
     pub(crate) images: [&'static [u8]; MAX_IMAGES],
     pub(crate) n_images: usize,
+    /// The frozen image ([`Vm::set_frozen`]) and its number in `images`.
+    pub(crate) frozen: Option<crate::frozen::Frozen<'static>>,
+    pub(crate) frozen_img: usize,
     pub(crate) ext_modules: [Option<&'static ModuleDef>; MAX_EXT_MODULES],
     /// Nesting of native code running Python (`execute` calls).
     pub(crate) native_depth: usize,
@@ -148,6 +151,8 @@ impl<'h> Vm<'h> {
             gen_status: dispatch::GenStatus::None,
             images: [&[]; MAX_IMAGES],
             n_images: 0,
+            frozen: None,
+            frozen_img: 0,
             ext_modules: [None; MAX_EXT_MODULES],
             native_depth: 0,
             depth: 0,

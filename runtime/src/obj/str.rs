@@ -261,6 +261,9 @@ impl<'h> Vm<'h> {
             if q.0 < DYN_BASE {
                 return qstr::HASHES.get(q.0 as usize).copied().unwrap_or(0);
             }
+            if q.0 >= crate::frozen::QSTR_BASE {
+                return qstr::hash_bytes(self.sbytes(self.frozen_qstr_ref(q)));
+            }
             let s = self.pool_str(q);
             return self.heap.get(s, 1);
         }
@@ -293,6 +296,9 @@ impl<'h> Vm<'h> {
         if let Some(t) = qstr::builtin_text(q) {
             return SRef::Static(t.as_bytes());
         }
+        if q.0 >= crate::frozen::QSTR_BASE {
+            return self.frozen_qstr_ref(q);
+        }
         let s = self.pool_str(q);
         if s.is_null() {
             return SRef::Static(b"");
@@ -305,6 +311,11 @@ impl<'h> Vm<'h> {
         let h = qstr::hash_bytes(b);
         if let Some(q) = qstr::find_builtin(b, h) {
             return Some(q);
+        }
+        if self.frozen.is_some() {
+            if let Some(q) = self.frozen_find_qstr(b) {
+                return Some(q);
+            }
         }
         self.pool_find(b, h).map(|(q, _)| q)
     }
@@ -375,7 +386,7 @@ impl<'h> Vm<'h> {
         } else {
             (self.heap.get_int(p, 1), self.heap.get_int(p, 2))
         };
-        if count + DYN_BASE as usize >= u16::MAX as usize {
+        if count + DYN_BASE as usize >= crate::frozen::QSTR_BASE as usize {
             return Err(self.raise(TypeId::RUNTIME_ERROR, "too many qstrs"));
         }
         if count == cap {
