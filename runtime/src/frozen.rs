@@ -36,9 +36,11 @@ pub const VERSION: u16 = 1;
 /// Size of the header.
 pub const HEADER_LEN: usize = 48;
 /// Size of a module-table record.
-pub const MODULE_LEN: usize = 32;
-/// Size of a raw-code record before its child offsets.
-pub const RC_LEN: usize = 28;
+pub const MODULE_LEN: usize = 36;
+/// Size of a raw-code record.
+pub const RC_LEN: usize = 8;
+/// Pool entries per block of text offsets (a `u32` base, then `u16` offsets from it).
+pub const QSTR_BLOCK: usize = 64;
 /// Size of a constant object's header (kind, slot, length).
 pub const OBJ_HEADER_LEN: usize = 8;
 /// Alignment of every table and record.
@@ -66,12 +68,12 @@ pub mod hdr {
     pub const FINGERPRINT: usize = 16;
     /// `u32` number of pool qstrs.
     pub const N_QSTR: usize = 20;
-    /// `u32` offset of the pool's `n + 1` text offsets (`u32` each).
-    pub const QSTR_OFFS: usize = 24;
-    /// `u32` offset of the pool's hash index (`u16` each: entry + 1, 0 empty).
-    pub const QSTR_INDEX: usize = 28;
-    /// `u32` number of index slots (a power of two).
-    pub const INDEX_LEN: usize = 32;
+    /// `u32` offset of the pool's block bases: `u32` text offset of entry `64 * k`, for
+    /// each block `k` of [`super::QSTR_BLOCK`] entries of the `n + 1` text offsets.
+    pub const QSTR_BASES: usize = 24;
+    /// `u32` offset of the pool's `n + 1` text offsets, each a `u16` from its block's base
+    /// (text `i` is `[off(i), off(i + 1))`; texts are sorted, so lookup is a binary search).
+    pub const QSTR_OFFS: usize = 28;
     /// `u32` number of modules.
     pub const N_MODULES: usize = 36;
     /// `u32` offset of the module table.
@@ -94,44 +96,27 @@ pub mod module {
     pub const N_CONSTS: usize = 16;
     /// `u32` number of constant objects made at import (their slots).
     pub const N_SLOTS: usize = 20;
-    /// `u32` offset of the module's raw-code record.
+    /// `u32` offset of the module's raw-code table (the module body first, then
+    /// breadth-first, so every record's children are consecutive and after it; then a
+    /// sentinel record whose data offset ends the last function's data).
     pub const RAW_CODE: usize = 24;
     /// `u32` size of the `.mpy` it was made from (for `upyc inspect`).
     pub const MPY_LEN: usize = 28;
+    /// `u32` raw codes in the table (without the sentinel).
+    pub const N_RAW_CODES: usize = 32;
     /// The module is a package (`__init__`).
     pub const FLAG_PACKAGE: u16 = 1;
 }
 
-/// Raw-code-record field offsets (after them: `n_children` `u32` record offsets).
+/// Raw-code-record field offsets. The function data runs from this record's data offset
+/// to the next record's; its prelude is decoded when needed, as MicroPython does.
 pub mod rc {
     /// `u32` offset of the function data (prelude and bytecode, unchanged from the `.mpy`).
     pub const DATA_OFF: usize = 0;
-    /// `u32` length of the function data.
-    pub const DATA_LEN: usize = 4;
-    /// `u16` state slots.
-    pub const N_STATE: usize = 8;
-    /// `u16` exception-stack entries.
-    pub const N_EXC: usize = 10;
-    /// `u16` qstr-table index of the name.
-    pub const NAME: usize = 12;
-    /// `u16` offset of the argument-name vuints in the function data.
-    pub const NAMES_OFF: usize = 14;
-    /// `u16` offset of the line-number table.
-    pub const LINE_INFO_OFF: usize = 16;
-    /// `u16` offset of the cell-local bytes.
-    pub const CELLS_OFF: usize = 18;
-    /// `u16` offset of the first opcode.
-    pub const CODE_OFF: usize = 20;
     /// `u16` number of children.
-    pub const N_CHILDREN: usize = 22;
-    /// `u8` scope flags.
-    pub const SCOPE_FLAGS: usize = 24;
-    /// `u8` positional parameters.
-    pub const N_POS: usize = 25;
-    /// `u8` keyword-only parameters.
-    pub const N_KWONLY: usize = 26;
-    /// `u8` positional parameters with defaults.
-    pub const N_DEF_POS: usize = 27;
+    pub const N_CHILDREN: usize = 4;
+    /// `u16` distance, in records, to the first child (children are consecutive).
+    pub const FIRST_CHILD: usize = 6;
 }
 
 /// Constant-table entries (`u32`): `...1` small int (value `entry as i32 >> 1`), `..10`
@@ -158,17 +143,6 @@ pub mod konst {
     pub const KIND_TUPLE: u8 = 5;
     /// Slot of a constant object nested in a tuple (made with its tuple).
     pub const NO_SLOT: u16 = 0xffff;
-}
-
-/// The hash of the image's qstr index (32-bit djb2 with xor, the same on every target).
-pub const fn image_hash(b: &[u8]) -> u32 {
-    let mut h: u32 = 5381;
-    let mut i = 0;
-    while i < b.len() {
-        h = h.wrapping_mul(33) ^ b[i] as u32;
-        i += 1;
-    }
-    h
 }
 
 const fn fingerprint() -> u32 {
@@ -307,9 +281,8 @@ pub struct Frozen<'a> {
     data: &'a [u8],
     small_int_bits: u8,
     n_qstr: usize,
+    qstr_bases: usize,
     qstr_offs: usize,
-    qstr_index: usize,
-    index_len: usize,
     n_modules: usize,
     modules: usize,
 }
@@ -342,6 +315,86 @@ pub struct RawCodeRecord {
     pub data_len: usize,
     /// Number of children.
     pub n_children: usize,
+}
+
+/// A bytecode prelude, decoded (the fields the VM keeps in a heap raw code).
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct PreludeInfo {
+    /// State slots.
+    pub n_state: usize,
+    /// Exception-stack entries.
+    pub n_exc: usize,
+    /// Scope flags.
+    pub scope_flags: usize,
+    /// Positional parameters.
+    pub n_pos: usize,
+    /// Keyword-only parameters.
+    pub n_kwonly: usize,
+    /// Positional parameters with defaults.
+    pub n_def_pos: usize,
+    /// Qstr-table index of the name.
+    pub name: usize,
+    /// Offset of the argument-name vuints.
+    pub names_off: usize,
+    /// Offset of the line-number table.
+    pub line_info_off: usize,
+    /// Offset of the cell-local bytes.
+    pub cells_off: usize,
+    /// Offset of the first opcode.
+    pub code_off: usize,
+}
+
+/// Decode a bytecode prelude as the loader does; `None` if malformed.
+pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
+    use upyc_bytecode::prelude::{Signature, Size};
+    let (sig, n_sig) = Signature::decode(data).ok()?;
+    let (size, n_size) = Size::decode(data.get(n_sig..)?).ok()?;
+    let info_off = n_sig + n_size;
+    let cells_off = info_off.checked_add(size.n_info as usize)?;
+    let code_off = cells_off.checked_add(size.n_cell as usize)?;
+    if code_off > data.len() || sig.n_state == 0 || sig.n_def_pos_args > sig.n_pos_args {
+        return None;
+    }
+    let mut p = info_off;
+    let mut name = 0;
+    let mut names_off = info_off;
+    for k in 0..1 + sig.n_pos_args as usize + sig.n_kwonly_args as usize {
+        let mut v = 0usize;
+        let mut n = 0;
+        loop {
+            let b = *data.get(p)?;
+            p += 1;
+            n += 1;
+            if n > 5 {
+                return None;
+            }
+            v = (v << 7) | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        if k == 0 {
+            name = v;
+            names_off = p;
+        }
+    }
+    if p > cells_off {
+        return None;
+    }
+    Some(PreludeInfo {
+        n_state: sig.n_state as usize,
+        n_exc: sig.n_exc_stack as usize,
+        scope_flags: sig.scope_flags as usize,
+        n_pos: sig.n_pos_args as usize,
+        n_kwonly: sig.n_kwonly_args as usize,
+        n_def_pos: sig.n_def_pos_args as usize,
+        name,
+        names_off,
+        line_info_off: p,
+        cells_off,
+        code_off,
+    })
 }
 
 /// A constant-table entry, decoded.
@@ -405,9 +458,8 @@ impl<'a> Frozen<'a> {
             data,
             small_int_bits: sib,
             n_qstr: h(hdr::N_QSTR)?,
+            qstr_bases: h(hdr::QSTR_BASES)?,
             qstr_offs: h(hdr::QSTR_OFFS)?,
-            qstr_index: h(hdr::QSTR_INDEX)?,
-            index_len: h(hdr::INDEX_LEN)?,
             n_modules: h(hdr::N_MODULES)?,
             modules: h(hdr::MODULES)?,
         };
@@ -429,33 +481,37 @@ impl<'a> Frozen<'a> {
         if self.n_qstr > MAX_QSTRS {
             return Err(M(Part::QstrPool));
         }
-        self.span(self.qstr_offs, (self.n_qstr + 1) * 4, Part::QstrPool)?;
-        let mut prev = usize_at(self.data, self.qstr_offs).ok_or(M(Part::QstrPool))?;
+        let n_blocks = self.n_qstr / QSTR_BLOCK + 1;
+        self.span(self.qstr_bases, 4 * n_blocks, Part::QstrPool)?;
+        self.span(self.qstr_offs, 2 * (self.n_qstr + 1), Part::QstrPool)?;
+        let mut prev_end = self.text_off(0).ok_or(M(Part::QstrPool))?;
+        let mut prev: &[u8] = &[];
         for i in 0..self.n_qstr {
-            let next =
-                usize_at(self.data, self.qstr_offs + 4 * (i + 1)).ok_or(M(Part::QstrPool))?;
-            if next < prev || next > self.data.len() {
+            let a = prev_end;
+            let b = self.text_off(i + 1).ok_or(M(Part::QstrPool))?;
+            if b < a || b > self.data.len() {
                 return Err(M(Part::QstrPool));
             }
-            let text = &self.data[prev..next];
-            if core::str::from_utf8(text).is_err()
+            let text = &self.data[a..b];
+            // Sorted and unique (binary search), UTF-8, and not a built-in qstr (one
+            // text, one id: qstrs compare by id).
+            if (i > 0 && text <= prev)
+                || core::str::from_utf8(text).is_err()
                 || qstr::find_builtin(text, qstr::hash_bytes(text)).is_some()
             {
                 return Err(M(Part::QstrPool));
             }
-            prev = next;
-        }
-        if !self.index_len.is_power_of_two() || self.index_len <= self.n_qstr {
-            return Err(M(Part::QstrIndex));
-        }
-        self.span(self.qstr_index, self.index_len * 2, Part::QstrIndex)?;
-        for i in 0..self.index_len {
-            let e = u16_at(self.data, self.qstr_index + 2 * i).ok_or(M(Part::QstrIndex))?;
-            if e as usize > self.n_qstr {
-                return Err(M(Part::QstrIndex));
-            }
+            prev = text;
+            prev_end = b;
         }
         Ok(())
+    }
+
+    /// Text offset `i` of the pool (`0..=n`).
+    fn text_off(&self, i: usize) -> Option<usize> {
+        let base = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK))?;
+        let rel = u16_at(self.data, self.qstr_offs + 2 * i)? as usize;
+        base.checked_add(rel)
     }
 
     fn check_modules(&self) -> Result<(), FrozenError> {
@@ -465,8 +521,6 @@ impl<'a> Frozen<'a> {
             .checked_mul(MODULE_LEN)
             .ok_or(M(Part::ModuleTable))?;
         self.span(self.modules, table, Part::ModuleTable)?;
-        // Each raw-code record is visited once in a well-formed image.
-        let mut budget = self.data.len() / RC_LEN;
         for i in 0..self.n_modules {
             let r = self.modules + i * MODULE_LEN;
             let f = |o: usize| usize_at(self.data, r + o).ok_or(M(Part::ModuleTable));
@@ -509,7 +563,7 @@ impl<'a> Frozen<'a> {
             if seen_slots != slots {
                 return Err(M(Part::Constant));
             }
-            self.check_raw_code_tree(f(module::RAW_CODE)?, &mut budget)?;
+            self.check_raw_codes(f(module::RAW_CODE)?, f(module::N_RAW_CODES)?)?;
         }
         Ok(())
     }
@@ -590,57 +644,29 @@ impl<'a> Frozen<'a> {
         })
     }
 
-    fn check_raw_code_tree(&self, root: usize, budget: &mut usize) -> Result<(), FrozenError> {
+    /// Check a module's raw-code table: records and sentinel in bounds, data offsets in
+    /// order, children inside the table and after their parent, preludes decodable.
+    fn check_raw_codes(&self, table: usize, n: usize) -> Result<(), FrozenError> {
         use FrozenError::Malformed as M;
-        // (record, next child) pairs: an explicit stack, no recursion.
-        let mut stack = [(0usize, 0usize); MAX_RC_DEPTH];
-        let mut depth = 0;
-        self.check_rc(root, budget)?;
-        stack[0] = (root, 0);
-        depth += 1;
-        while depth > 0 {
-            let (r, next) = stack[depth - 1];
-            let n = self.rc_u16(r, rc::N_CHILDREN) as usize;
-            if next >= n {
-                depth -= 1;
-                continue;
-            }
-            stack[depth - 1].1 += 1;
-            let child = usize_at(self.data, r + RC_LEN + 4 * next).ok_or(M(Part::RawCode))?;
-            self.check_rc(child, budget)?;
-            if depth >= MAX_RC_DEPTH {
+        if n == 0 {
+            return Err(M(Part::RawCode));
+        }
+        let len = n
+            .checked_add(1)
+            .and_then(|k| k.checked_mul(RC_LEN))
+            .ok_or(M(Part::RawCode))?;
+        self.span(table, len, Part::RawCode)?;
+        for i in 0..n {
+            let r = table + i * RC_LEN;
+            let rec = self.raw_code(r).ok_or(M(Part::RawCode))?;
+            let first = self.rc_u16(r, rc::FIRST_CHILD) as usize;
+            if rec.n_children > 0 && (first == 0 || i + first + rec.n_children > n) {
                 return Err(M(Part::RawCode));
             }
-            stack[depth] = (child, 0);
-            depth += 1;
-        }
-        Ok(())
-    }
-
-    fn check_rc(&self, r: usize, budget: &mut usize) -> Result<(), FrozenError> {
-        use FrozenError::Malformed as M;
-        if *budget == 0 {
-            return Err(M(Part::RawCode));
-        }
-        *budget -= 1;
-        self.span(r, RC_LEN, Part::RawCode)?;
-        let n_children = self.rc_u16(r, rc::N_CHILDREN) as usize;
-        self.span(r, RC_LEN + 4 * n_children, Part::RawCode)?;
-        let data_off = usize_at(self.data, r + rc::DATA_OFF).ok_or(M(Part::RawCode))?;
-        let data_len = usize_at(self.data, r + rc::DATA_LEN).ok_or(M(Part::RawCode))?;
-        match data_off.checked_add(data_len) {
-            Some(end) if end <= self.data.len() => {}
-            _ => return Err(M(Part::RawCode)),
-        }
-        let g = |f| self.rc_u16(r, f) as usize;
-        let ok = g(rc::N_STATE) >= 1
-            && g(rc::NAMES_OFF) <= g(rc::LINE_INFO_OFF)
-            && g(rc::LINE_INFO_OFF) <= g(rc::CELLS_OFF)
-            && g(rc::CELLS_OFF) <= g(rc::CODE_OFF)
-            && g(rc::CODE_OFF) <= data_len
-            && self.data[r + rc::N_DEF_POS] <= self.data[r + rc::N_POS];
-        if !ok {
-            return Err(M(Part::RawCode));
+            let data = &self.data[rec.data_off..rec.data_off + rec.data_len];
+            if decode_prelude(data).is_none() {
+                return Err(M(Part::RawCode));
+            }
         }
         Ok(())
     }
@@ -669,9 +695,10 @@ impl<'a> Frozen<'a> {
         if i >= self.n_qstr {
             return &[];
         }
-        let a = usize_at(self.data, self.qstr_offs + 4 * i).unwrap_or(0);
-        let b = usize_at(self.data, self.qstr_offs + 4 * i + 4).unwrap_or(0);
-        self.data.get(a..b).unwrap_or(&[])
+        match (self.text_off(i), self.text_off(i + 1)) {
+            (Some(a), Some(b)) => self.data.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
     }
 
     /// Text of a qstr id the image uses (built-in or pool).
@@ -683,22 +710,16 @@ impl<'a> Frozen<'a> {
         }
     }
 
-    /// Pool index of this text, if the pool has it.
+    /// Pool index of this text, if the pool has it (a binary search: texts are sorted).
     pub fn find_pool(&self, b: &[u8]) -> Option<usize> {
-        if self.n_qstr == 0 {
-            return None;
-        }
-        let mask = self.index_len - 1;
-        let mut i = image_hash(b) as usize & mask;
-        for _ in 0..self.index_len {
-            let e = u16_at(self.data, self.qstr_index + 2 * i)? as usize;
-            if e == 0 {
-                return None;
+        let (mut lo, mut hi) = (0, self.n_qstr);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.pool_text(mid).cmp(b) {
+                core::cmp::Ordering::Equal => return Some(mid),
+                core::cmp::Ordering::Less => lo = mid + 1,
+                core::cmp::Ordering::Greater => hi = mid,
             }
-            if self.pool_text(e - 1) == b {
-                return Some(e - 1);
-            }
-            i = (i + 1) & mask;
         }
         None
     }
@@ -751,13 +772,18 @@ impl<'a> Frozen<'a> {
         u32_at(self.data, self.module_field(r, module::CONSTS) + 4 * i)
     }
 
-    /// The raw-code record at `r`.
-    pub fn raw_code(&self, r: usize) -> RawCodeRecord {
-        RawCodeRecord {
-            data_off: usize_at(self.data, r + rc::DATA_OFF).unwrap_or(0),
-            data_len: usize_at(self.data, r + rc::DATA_LEN).unwrap_or(0),
-            n_children: self.rc_u16(r, rc::N_CHILDREN) as usize,
+    /// The raw-code record at `r` (its data runs to the next record's data offset).
+    pub fn raw_code(&self, r: usize) -> Option<RawCodeRecord> {
+        let a = usize_at(self.data, r + rc::DATA_OFF)?;
+        let b = usize_at(self.data, r + RC_LEN + rc::DATA_OFF)?;
+        if b < a || b > self.data.len() {
+            return None;
         }
+        Some(RawCodeRecord {
+            data_off: a,
+            data_len: b - a,
+            n_children: self.rc_u16(r, rc::N_CHILDREN) as usize,
+        })
     }
 
     /// Offset of child `i` of raw-code record `r`.
@@ -765,28 +791,43 @@ impl<'a> Frozen<'a> {
         if i >= self.rc_u16(r, rc::N_CHILDREN) as usize {
             return None;
         }
-        usize_at(self.data, r + RC_LEN + 4 * i)
+        Some(r + RC_LEN * (self.rc_u16(r, rc::FIRST_CHILD) as usize + i))
     }
 
-    /// A prelude field of raw-code record `r` as the VM's [`RC`] word index names it.
+    /// The decoded prelude of raw-code record `r`.
+    pub fn prelude(&self, r: usize) -> Option<PreludeInfo> {
+        let rec = self.raw_code(r)?;
+        decode_prelude(self.data.get(rec.data_off..rec.data_off + rec.data_len)?)
+    }
+
+    /// A field of raw-code record `r` as the VM's [`RC`] word index names it.
     fn rc_field(&self, r: usize, f: usize) -> usize {
-        let b = |o: usize| u8_at(self.data, r + o).unwrap_or(0) as usize;
-        let h = |o: usize| self.rc_u16(r, o) as usize;
+        if f == RC::DATA_OFF || f == RC::DATA_LEN {
+            let rec = self.raw_code(r);
+            return rec.map_or(0, |x| {
+                if f == RC::DATA_OFF {
+                    x.data_off
+                } else {
+                    x.data_len
+                }
+            });
+        }
+        let Some(p) = self.prelude(r) else {
+            return 0;
+        };
         match f {
-            RC::DATA_OFF => usize_at(self.data, r + rc::DATA_OFF).unwrap_or(0),
-            RC::DATA_LEN => usize_at(self.data, r + rc::DATA_LEN).unwrap_or(0),
-            RC::N_STATE => h(rc::N_STATE),
-            RC::N_EXC => h(rc::N_EXC),
-            RC::SCOPE_FLAGS => b(rc::SCOPE_FLAGS),
-            RC::N_POS => b(rc::N_POS),
-            RC::N_KWONLY => b(rc::N_KWONLY),
-            RC::N_DEF_POS => b(rc::N_DEF_POS),
-            RC::NAME => h(rc::NAME),
-            RC::NAMES_OFF => h(rc::NAMES_OFF),
-            RC::LINE_INFO_OFF => h(rc::LINE_INFO_OFF),
-            RC::CELLS_OFF => h(rc::CELLS_OFF),
-            RC::N_CELL => h(rc::CODE_OFF).saturating_sub(h(rc::CELLS_OFF)),
-            RC::CODE_OFF => h(rc::CODE_OFF),
+            RC::N_STATE => p.n_state,
+            RC::N_EXC => p.n_exc,
+            RC::SCOPE_FLAGS => p.scope_flags,
+            RC::N_POS => p.n_pos,
+            RC::N_KWONLY => p.n_kwonly,
+            RC::N_DEF_POS => p.n_def_pos,
+            RC::NAME => p.name,
+            RC::NAMES_OFF => p.names_off,
+            RC::LINE_INFO_OFF => p.line_info_off,
+            RC::CELLS_OFF => p.cells_off,
+            RC::N_CELL => p.code_off - p.cells_off,
+            RC::CODE_OFF => p.code_off,
             _ => 0,
         }
     }
@@ -857,10 +898,10 @@ impl<'h> Vm<'h> {
     /// (image number, data offset, data length) of an image raw code.
     pub(crate) fn frozen_code(&self, rc: Obj) -> (usize, usize, usize) {
         match &self.frozen {
-            Some(f) => {
-                let r = f.raw_code(rom_off(rc));
-                (self.frozen_img, r.data_off, r.data_len)
-            }
+            Some(f) => match f.raw_code(rom_off(rc)) {
+                Some(r) => (self.frozen_img, r.data_off, r.data_len),
+                None => (usize::MAX - 1, 0, 0),
+            },
             None => (usize::MAX - 1, 0, 0),
         }
     }

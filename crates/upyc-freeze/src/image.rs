@@ -101,16 +101,11 @@ impl Image {
                     flash += const_obj_size(&f, e, 0);
                 }
             }
-            let mut raw_codes = 0;
-            let mut stack = vec![f.module_field(r, mrec::RAW_CODE)];
-            while let Some(rc) = stack.pop() {
-                if raw_codes > image.len() {
-                    break;
-                }
-                raw_codes += 1;
-                let rec = f.raw_code(rc);
-                flash += fz::RC_LEN + 4 * rec.n_children + rec.data_len;
-                stack.extend((0..rec.n_children).filter_map(|c| f.raw_code_child(rc, c)));
+            let raw_codes = f.module_field(r, mrec::N_RAW_CODES);
+            let table = f.module_field(r, mrec::RAW_CODE);
+            flash += fz::RC_LEN * (raw_codes + 1);
+            for k in 0..raw_codes {
+                flash += f.raw_code(table + k * fz::RC_LEN).map_or(0, |x| x.data_len);
             }
             owned += flash;
             modules.push(ModuleCost {
@@ -205,19 +200,48 @@ impl Writer {
 
     /// The image qstr id of a text: the runtime's built-in id, or a pool entry.
     fn qstr(&mut self, text: &str) -> Result<u16, FreezeError> {
-        if let Some(q) = rq::find_builtin(text.as_bytes(), rq::hash_bytes(text.as_bytes())) {
-            return Ok(q.0);
-        }
-        if let Some(&q) = self.pool_ids.get(text) {
+        if let Some(q) = builtin(text) {
             return Ok(q);
         }
-        if self.pool.len() >= fz::MAX_QSTRS {
-            return Err(FreezeError::TooLarge("qstr pool"));
+        self.pool_ids
+            .get(text)
+            .copied()
+            .ok_or(FreezeError::Corrupt("qstr missing from the pool"))
+    }
+
+    /// Sort the texts the modules use into the pool and number them.
+    fn make_pool(&mut self, modules: &[Module], files: &[MpyFile]) -> Result<(), FreezeError> {
+        let mut texts = std::collections::BTreeSet::new();
+        for (m, f) in modules.iter().zip(files) {
+            texts.insert(m.name.as_str());
+            for q in f.qstrs() {
+                texts.insert(q.as_str());
+            }
+            let mut stack: Vec<(Const, usize)> = f.consts().map(|c| (c, 0)).collect();
+            while let Some((c, depth)) = stack.pop() {
+                match c {
+                    Const::Str(t) => {
+                        texts.insert(t);
+                    }
+                    Const::Tuple(t) if depth < fz::MAX_CONST_DEPTH => {
+                        stack.extend(t.iter().map(|c| (c, depth + 1)));
+                    }
+                    _ => {}
+                }
+            }
         }
-        let q = fz::QSTR_BASE + self.pool.len() as u16;
-        self.pool.push(text.to_owned());
-        self.pool_ids.insert(text.to_owned(), q);
-        Ok(q)
+        for t in texts {
+            if builtin(t).is_some() {
+                continue;
+            }
+            if self.pool.len() >= fz::MAX_QSTRS {
+                return Err(FreezeError::TooLarge("qstr pool"));
+            }
+            let q = fz::QSTR_BASE + self.pool.len() as u16;
+            self.pool.push(t.to_owned());
+            self.pool_ids.insert(t.to_owned(), q);
+        }
+        Ok(())
     }
 
     fn write(mut self, modules: &[Module]) -> Result<Vec<u8>, FreezeError> {
@@ -243,11 +267,7 @@ impl Writer {
             small_int_bits = small_int_bits.max(f.header().small_int_bits);
             files.push(f);
         }
-        // Pool order: module names, then each module's qstrs and str constants in file
-        // order (deterministic).
-        for m in modules {
-            self.qstr(&m.name)?;
-        }
+        self.make_pool(modules, &files)?;
         self.reserve(fz::HEADER_LEN);
         let table = self.reserve(fz::MODULE_LEN * modules.len());
         // Module tables and records first (they fill the pool), then the pool.
@@ -256,31 +276,27 @@ impl Writer {
             bodies.push(self.module_body(m, f)?);
         }
         let n_qstr = self.pool.len();
-        let offs = self.reserve(4 * (n_qstr + 1));
+        let bases = self.reserve(4 * (n_qstr / fz::QSTR_BLOCK + 1));
+        let offs = self.reserve(2 * (n_qstr + 1));
         let mut pos = self.b.len();
-        for i in 0..n_qstr {
-            self.fixups.push(Fixup {
-                at: offs + 4 * i,
-                off: pos,
-            });
-            let t = std::mem::take(&mut self.pool[i]);
-            self.b.extend_from_slice(t.as_bytes());
-            pos = self.b.len();
-            self.pool[i] = t;
-        }
-        self.fixups.push(Fixup {
-            at: offs + 4 * n_qstr,
-            off: pos,
-        });
-        let index_len = (n_qstr + n_qstr / 2 + 1).next_power_of_two();
-        let index = self.reserve(2 * index_len);
-        for i in 0..n_qstr {
-            let mask = index_len - 1;
-            let mut j = fz::image_hash(self.pool[i].as_bytes()) as usize & mask;
-            while self.a[index + 2 * j..index + 2 * j + 2] != [0, 0] {
-                j = (j + 1) & mask;
+        let mut block_base = pos;
+        for i in 0..=n_qstr {
+            if i % fz::QSTR_BLOCK == 0 {
+                self.fixups.push(Fixup {
+                    at: bases + 4 * (i / fz::QSTR_BLOCK),
+                    off: pos,
+                });
+                block_base = pos;
             }
-            self.put_u16(index + 2 * j, (i + 1) as u16);
+            let rel = u16::try_from(pos - block_base)
+                .map_err(|_| FreezeError::TooLarge("qstr texts (64 KB per block of 64)"))?;
+            self.put_u16(offs + 2 * i, rel);
+            if i < n_qstr {
+                let t = std::mem::take(&mut self.pool[i]);
+                self.b.extend_from_slice(t.as_bytes());
+                pos = self.b.len();
+                self.pool[i] = t;
+            }
         }
         // Module table.
         for (i, (m, body)) in modules.iter().zip(&bodies).enumerate() {
@@ -302,6 +318,7 @@ impl Writer {
             self.put_u32(r + mrec::N_SLOTS, body.n_slots);
             self.put_u32(r + mrec::RAW_CODE, body.raw_code);
             self.put_u32(r + mrec::MPY_LEN, Self::off32(m.mpy.len(), "module")?);
+            self.put_u32(r + mrec::N_RAW_CODES, body.n_raw_codes);
         }
         // Header.
         let base = self.a.len();
@@ -314,9 +331,8 @@ impl Writer {
         self.put_u16(hdr::BUILTIN_QSTRS, rq::DYN_BASE);
         self.put_u32(hdr::FINGERPRINT, fz::BUILTIN_FINGERPRINT);
         self.put_u32(hdr::N_QSTR, n_qstr as u32);
+        self.put_u32(hdr::QSTR_BASES, bases as u32);
         self.put_u32(hdr::QSTR_OFFS, offs as u32);
-        self.put_u32(hdr::QSTR_INDEX, index as u32);
-        self.put_u32(hdr::INDEX_LEN, index_len as u32);
         self.put_u32(hdr::N_MODULES, Self::off32(modules.len(), "module table")?);
         self.put_u32(hdr::MODULES, table as u32);
         for fx in std::mem::take(&mut self.fixups) {
@@ -344,8 +360,9 @@ impl Writer {
             let e = self.constant(&m.name, c, Some(&mut slot), 0)?;
             self.put_u32(consts + 4 * i, e);
         }
-        let raw_code = self.raw_code(&m.name, f.raw_code(), n_qstrs)?;
+        let (raw_code, n_raw_codes) = self.raw_codes(&m.name, f.raw_code())?;
         Ok(Body {
+            n_raw_codes,
             qstrs: qstrs as u32,
             n_qstrs: n_qstrs as u32,
             consts: consts as u32,
@@ -416,72 +433,55 @@ impl Writer {
         })
     }
 
-    /// Write a raw-code record (and its children's, depth first); returns its offset.
-    fn raw_code(
-        &mut self,
-        module: &str,
-        rc: RawCode,
-        n_qstrs: usize,
-    ) -> Result<usize, FreezeError> {
+    /// Write a module's raw-code table (breadth first, so each record's children are
+    /// consecutive and after it) and the function data in the same order; returns the
+    /// table's offset and its record count (without the sentinel).
+    fn raw_codes(&mut self, module: &str, root: RawCode) -> Result<(u32, u32), FreezeError> {
         let bad = |what: &str| FreezeError::Mpy {
             module: module.to_owned(),
             reason: what.to_owned(),
         };
-        let p = rc
-            .prelude()
-            .ok_or_else(|| bad("raw code without a bytecode prelude"))?;
-        let data = rc.fun_data();
-        let n_children = rc.child_count();
-        let r = self.reserve(fz::RC_LEN + 4 * n_children);
+        let mut order = vec![root];
+        let mut i = 0;
+        while i < order.len() {
+            let rc = order[i];
+            order.extend(rc.children());
+            i += 1;
+        }
+        let n = order.len();
+        let table = self.reserve(fz::RC_LEN * (n + 1));
+        let mut next_child = 1;
+        for (i, rc) in order.iter().enumerate() {
+            let r = table + i * fz::RC_LEN;
+            if rc.prelude().is_none() {
+                return Err(bad("raw code without a bytecode prelude"));
+            }
+            self.fixups.push(Fixup {
+                at: r + rrec::DATA_OFF,
+                off: self.b.len(),
+            });
+            self.b.extend_from_slice(rc.fun_data());
+            let n_children = rc.child_count();
+            let to_u16 = |v: usize, what| u16::try_from(v).map_err(|_| FreezeError::TooLarge(what));
+            self.put_u16(r + rrec::N_CHILDREN, to_u16(n_children, "children")?);
+            if n_children > 0 {
+                self.put_u16(
+                    r + rrec::FIRST_CHILD,
+                    to_u16(next_child - i, "raw-code table")?,
+                );
+            }
+            next_child += n_children;
+        }
         self.fixups.push(Fixup {
-            at: r + rrec::DATA_OFF,
+            at: table + n * fz::RC_LEN + rrec::DATA_OFF,
             off: self.b.len(),
         });
-        self.b.extend_from_slice(data);
-        self.put_u32(r + rrec::DATA_LEN, Self::off32(data.len(), "function")?);
-        let name_len = data
-            .get(p.source_info_offset..)
-            .and_then(|d| upyc_bytecode::vuint::decode(d).ok())
-            .map(|(_, n)| n)
-            .ok_or_else(|| bad("prelude name"))?;
-        let u16f = |v: usize, what: &'static str| {
-            u16::try_from(v).map_err(|_| FreezeError::TooLarge(what))
-        };
-        let u8f =
-            |v: u32, what: &'static str| u8::try_from(v).map_err(|_| FreezeError::TooLarge(what));
-        let s = p.signature;
-        if p.name >= n_qstrs.max(1) && n_qstrs > 0 {
-            return Err(bad("function name out of the qstr table"));
-        }
-        let fields = [
-            (rrec::N_STATE, u16f(s.n_state as usize, "n_state")?),
-            (
-                rrec::N_EXC,
-                u16f(s.n_exc_stack as usize, "exception stack")?,
-            ),
-            (rrec::NAME, u16f(p.name, "qstr table")?),
-            (
-                rrec::NAMES_OFF,
-                u16f(p.source_info_offset + name_len, "prelude")?,
-            ),
-            (rrec::LINE_INFO_OFF, u16f(p.line_info_offset, "prelude")?),
-            (rrec::CELLS_OFF, u16f(p.closure_offset, "prelude")?),
-            (rrec::CODE_OFF, u16f(p.opcodes_offset, "prelude")?),
-            (rrec::N_CHILDREN, u16f(n_children, "children")?),
-        ];
-        for (at, v) in fields {
-            self.put_u16(r + at, v);
-        }
-        self.a[r + rrec::SCOPE_FLAGS] = u8f(s.scope_flags, "scope flags")?;
-        self.a[r + rrec::N_POS] = u8f(s.n_pos_args, "parameters")?;
-        self.a[r + rrec::N_KWONLY] = u8f(s.n_kwonly_args, "parameters")?;
-        self.a[r + rrec::N_DEF_POS] = u8f(s.n_def_pos_args, "parameters")?;
-        for (i, child) in rc.children().enumerate() {
-            let c = self.raw_code(module, child, n_qstrs)?;
-            self.put_u32(r + fz::RC_LEN + 4 * i, c as u32);
-        }
-        Ok(r)
+        Ok((table as u32, Self::off32(n, "raw-code table")?))
     }
+}
+
+fn builtin(text: &str) -> Option<u16> {
+    rq::find_builtin(text.as_bytes(), rq::hash_bytes(text.as_bytes())).map(|q| q.0)
 }
 
 struct Body {
@@ -491,6 +491,7 @@ struct Body {
     n_consts: u32,
     n_slots: u32,
     raw_code: u32,
+    n_raw_codes: u32,
 }
 
 // ---------------------------------------------------------------- reading back
@@ -531,7 +532,7 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
     // Depth-first, writing each record when first visited and its children count after
     // its data, as the `.mpy` orders them.
     while let Some(&(rc, next)) = stack.last() {
-        let rec = f.raw_code(rc);
+        let rec = f.raw_code(rc).ok_or(FreezeError::Corrupt("raw code"))?;
         if next == 0 {
             let data = f
                 .data()
