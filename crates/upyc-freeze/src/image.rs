@@ -368,7 +368,7 @@ impl Writer {
             consts: consts as u32,
             n_consts: n_consts as u32,
             n_slots: slot as u32,
-            raw_code: raw_code as u32,
+            raw_code,
         })
     }
 
