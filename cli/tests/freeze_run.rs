@@ -63,12 +63,24 @@ fn frozen_fixtures_match_mpy_runs() {
         }
         let img = tmp.path().join("frozen.bin");
         std::fs::write(&img, Image::from_modules(&modules).unwrap()).unwrap();
-        for t in tests.iter().filter(|t| t.starts_with(&format!("{area_name}/"))) {
-            let stem = Path::new(t).file_stem().unwrap().to_string_lossy().into_owned();
+        for t in tests
+            .iter()
+            .filter(|t| t.starts_with(&format!("{area_name}/")))
+        {
+            let stem = Path::new(t)
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
             let mpy = mpy_dir.join(format!("{stem}.mpy"));
             let a = run(&[mpy.as_os_str()], &mpy_dir);
             let b = run(
-                &["--frozen".as_ref(), img.as_os_str(), "-m".as_ref(), stem.as_ref()],
+                &[
+                    "--frozen".as_ref(),
+                    img.as_os_str(),
+                    "-m".as_ref(),
+                    stem.as_ref(),
+                ],
                 &empty,
             );
             if a != b {
@@ -100,8 +112,16 @@ fn freeze_and_inspect_commands() {
         .arg(&src)
         .output()
         .unwrap();
-    assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
-    let out = Command::new(upyc()).arg("inspect").arg(&obj).output().unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let out = Command::new(upyc())
+        .arg("inspect")
+        .arg(&obj)
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{text}");
     assert!(text.contains("ELF relocatable, ARM"), "{text}");
@@ -142,7 +162,12 @@ fn freeze_and_inspect_commands() {
     bytes[4] = 99;
     std::fs::write(&img, &bytes).unwrap();
     let (code, _, err) = run(
-        &["--frozen".as_ref(), img.as_os_str(), "-c".as_ref(), "1".as_ref()],
+        &[
+            "--frozen".as_ref(),
+            img.as_os_str(),
+            "-c".as_ref(),
+            "1".as_ref(),
+        ],
         tmp.path(),
     );
     assert_eq!(code, 1);
