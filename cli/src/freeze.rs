@@ -118,6 +118,23 @@ pub struct InspectArgs {
     symbol: String,
 }
 
+macro_rules! out {
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = write!($o, $($t)*);
+    }};
+}
+
+macro_rules! outln {
+    ($o:expr) => {
+        $o.push('\n')
+    };
+    ($o:expr, $($t:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($o, $($t)*);
+    }};
+}
+
 /// `upyc inspect`.
 pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
     let file = match std::fs::read(&a.file) {
@@ -133,39 +150,48 @@ pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format_args!("{}: {e}", a.file.display())),
     };
+    let mut o = String::new();
     let kind = match found.elf_type {
         0 => "raw image",
         1 => "ELF relocatable",
         2 => "ELF executable",
         _ => "ELF",
     };
-    println!(
+    outln!(
+        o,
         "{}: {kind}, {}",
         a.file.display(),
         inspect::machine_name(found.machine)
     );
-    print!(
+    out!(
+        o,
         "image: {} bytes at file offset {:#x}",
-        s.len, found.file_offset
+        s.len,
+        found.file_offset
     );
     if !found.section.is_empty() {
-        print!(" in {}", found.section);
+        out!(o, " in {}", found.section);
     }
     match &found.symbol {
-        Some(sym) => println!(" (symbol {sym})"),
-        None => println!(),
+        Some(sym) => outln!(o, " (symbol {sym})"),
+        None => outln!(o),
     }
-    println!(
+    outln!(
+        o,
         "format: version {} (this upyc reads version {})",
         s.version,
         upyc_runtime::frozen::VERSION
     );
-    println!(
+    outln!(
+        o,
         "qstrs: {} in the shared pool ({} bytes with offsets and index); header {} bytes",
-        s.qstr_count, s.pool_bytes, s.header_bytes
+        s.qstr_count,
+        s.pool_bytes,
+        s.header_bytes
     );
     let mpy: usize = s.modules.iter().map(|m| m.mpy_len).sum();
-    println!(
+    outln!(
+        o,
         "modules: {} (.mpy total {} bytes; image/.mpy = {:.3})",
         s.modules.len(),
         mpy,
@@ -182,9 +208,13 @@ pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    outln!(
+        o,
         "  {:w$}  {:>8}  {:>8}  {:>9}",
-        "module", ".mpy", "flash", "raw codes"
+        "module",
+        ".mpy",
+        "flash",
+        "raw codes"
     );
     for m in &s.modules {
         let name = if m.is_package {
@@ -192,7 +222,8 @@ pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
         } else {
             m.name.clone()
         };
-        println!(
+        outln!(
+            o,
             "  {:w$}  {:>8}  {:>8}  {:>9}",
             name,
             m.mpy_len,
@@ -201,5 +232,7 @@ pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
             w = w
         );
     }
+    // A closed pipe (`| head`) is not an error worth a panic.
+    let _ = std::io::stdout().lock().write_all(o.as_bytes());
     ExitCode::SUCCESS
 }

@@ -36,17 +36,19 @@ fuzz_target!(|data: &[u8]| {
             let e = f.module_const(m.record, k).expect("const in range");
             let _ = f.decode_const(e);
         }
-        let table = f.module_field(m.record, frozen::module::RAW_CODE);
-        for k in 0..f.module_field(m.record, frozen::module::N_RAW_CODES) {
-            let r = table + k * frozen::RC_LEN;
+        let mut r = f.module_field(m.record, frozen::module::RAW_CODE);
+        for _ in 0..f.module_field(m.record, frozen::module::N_RAW_CODES) {
             assert!(f.prelude(r).is_some(), "validated prelude");
+            r = f.next_raw_code(r).expect("validated table");
         }
     }
     if LEAKED.fetch_add(data.len(), Ordering::Relaxed) > LEAK_BUDGET {
         return;
     }
     let img: &'static [u8] = Box::leak(data.to_vec().into_boxed_slice());
-    let f = Frozen::from_static(img).expect("parses again");
+    let Ok(f) = Frozen::from_static(img) else {
+        panic!("an image that parsed once does not parse again");
+    };
     let mut heap = vec![0u8; 64 * 1024];
     let mut host = Sink;
     let config = Config {

@@ -37,10 +37,13 @@ pub const VERSION: u16 = 1;
 pub const HEADER_LEN: usize = 48;
 /// Size of a module-table record.
 pub const MODULE_LEN: usize = 36;
-/// Size of a raw-code record.
-pub const RC_LEN: usize = 8;
-/// Pool entries per block of text offsets (a `u32` base, then `u16` offsets from it).
-pub const QSTR_BLOCK: usize = 64;
+/// Size of a raw-code record without children (with children: 2 more bytes).
+pub const RC_LEN: usize = 4;
+/// Pool entries per block (a `u32` offset to the block's first entry; entries in a block
+/// are found by skipping length-prefixed texts).
+pub const QSTR_BLOCK: usize = 16;
+/// Largest image (raw-code records hold 24-bit data offsets).
+pub const MAX_IMAGE_LEN: usize = 1 << 24;
 /// Size of a constant object's header (kind, slot, length).
 pub const OBJ_HEADER_LEN: usize = 8;
 /// Alignment of every table and record.
@@ -68,12 +71,10 @@ pub mod hdr {
     pub const FINGERPRINT: usize = 16;
     /// `u32` number of pool qstrs.
     pub const N_QSTR: usize = 20;
-    /// `u32` offset of the pool's block bases: `u32` text offset of entry `64 * k`, for
-    /// each block `k` of [`super::QSTR_BLOCK`] entries of the `n + 1` text offsets.
+    /// `u32` offset of the pool's block table: for each block `k` of
+    /// [`super::QSTR_BLOCK`] entries, the `u32` offset of entry `16 * k`. An entry is a
+    /// vuint length and the text; texts are sorted (lookup is a binary search).
     pub const QSTR_BASES: usize = 24;
-    /// `u32` offset of the pool's `n + 1` text offsets, each a `u16` from its block's base
-    /// (text `i` is `[off(i), off(i + 1))`; texts are sorted, so lookup is a binary search).
-    pub const QSTR_OFFS: usize = 28;
     /// `u32` number of modules.
     pub const N_MODULES: usize = 36;
     /// `u32` offset of the module table.
@@ -108,15 +109,18 @@ pub mod module {
     pub const FLAG_PACKAGE: u16 = 1;
 }
 
-/// Raw-code-record field offsets. The function data runs from this record's data offset
-/// to the next record's; its prelude is decoded when needed, as MicroPython does.
+/// Raw-code-record fields. The function data runs from this record's data offset to the
+/// next record's; its prelude is decoded when needed, as MicroPython does.
 pub mod rc {
-    /// `u32` offset of the function data (prelude and bytecode, unchanged from the `.mpy`).
-    pub const DATA_OFF: usize = 0;
-    /// `u16` number of children.
-    pub const N_CHILDREN: usize = 4;
-    /// `u16` distance, in records, to the first child (children are consecutive).
-    pub const FIRST_CHILD: usize = 6;
+    /// `u32`: offset of the function data (prelude and bytecode, unchanged from the
+    /// `.mpy`) in the low 24 bits, number of children in the high 8 (255: see
+    /// [`MANY_CHILDREN`]).
+    pub const HEAD: usize = 0;
+    /// `u16`, only when there are children: byte distance from this record to its first
+    /// child (children are consecutive records).
+    pub const FIRST_CHILD: usize = 4;
+    /// `u16`, only when the high byte is 255: the number of children.
+    pub const MANY_CHILDREN: usize = 6;
 }
 
 /// Constant-table entries (`u32`): `...1` small int (value `entry as i32 >> 1`), `..10`
@@ -282,7 +286,6 @@ pub struct Frozen<'a> {
     small_int_bits: u8,
     n_qstr: usize,
     qstr_bases: usize,
-    qstr_offs: usize,
     n_modules: usize,
     modules: usize,
 }
@@ -459,7 +462,6 @@ impl<'a> Frozen<'a> {
             small_int_bits: sib,
             n_qstr: h(hdr::N_QSTR)?,
             qstr_bases: h(hdr::QSTR_BASES)?,
-            qstr_offs: h(hdr::QSTR_OFFS)?,
             n_modules: h(hdr::N_MODULES)?,
             modules: h(hdr::MODULES)?,
         };
@@ -481,18 +483,19 @@ impl<'a> Frozen<'a> {
         if self.n_qstr > MAX_QSTRS {
             return Err(M(Part::QstrPool));
         }
-        let n_blocks = self.n_qstr / QSTR_BLOCK + 1;
-        self.span(self.qstr_bases, 4 * n_blocks, Part::QstrPool)?;
-        self.span(self.qstr_offs, 2 * (self.n_qstr + 1), Part::QstrPool)?;
-        let mut prev_end = self.text_off(0).ok_or(M(Part::QstrPool))?;
+        self.span(
+            self.qstr_bases,
+            4 * self.n_qstr.div_ceil(QSTR_BLOCK),
+            Part::QstrPool,
+        )?;
+        let mut p = 0;
         let mut prev: &[u8] = &[];
         for i in 0..self.n_qstr {
-            let a = prev_end;
-            let b = self.text_off(i + 1).ok_or(M(Part::QstrPool))?;
-            if b < a || b > self.data.len() {
-                return Err(M(Part::QstrPool));
+            if i % QSTR_BLOCK == 0 {
+                p = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK))
+                    .ok_or(M(Part::QstrPool))?;
             }
-            let text = &self.data[a..b];
+            let (text, next) = self.entry_at(p).ok_or(M(Part::QstrPool))?;
             // Sorted and unique (binary search), UTF-8, and not a built-in qstr (one
             // text, one id: qstrs compare by id).
             if (i > 0 && text <= prev)
@@ -502,16 +505,28 @@ impl<'a> Frozen<'a> {
                 return Err(M(Part::QstrPool));
             }
             prev = text;
-            prev_end = b;
+            p = next;
         }
         Ok(())
     }
 
-    /// Text offset `i` of the pool (`0..=n`).
-    fn text_off(&self, i: usize) -> Option<usize> {
-        let base = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK))?;
-        let rel = u16_at(self.data, self.qstr_offs + 2 * i)? as usize;
-        base.checked_add(rel)
+    /// The pool entry at `p`: its text and where the next entry starts.
+    fn entry_at(&self, p: usize) -> Option<(&'a [u8], usize)> {
+        let mut len = 0usize;
+        let mut q = p;
+        for k in 0.. {
+            if k == 4 {
+                return None;
+            }
+            let b = *self.data.get(q)?;
+            q += 1;
+            len = (len << 7) | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = q.checked_add(len)?;
+        Some((self.data.get(q..end)?, end))
     }
 
     fn check_modules(&self) -> Result<(), FrozenError> {
@@ -563,7 +578,7 @@ impl<'a> Frozen<'a> {
             if seen_slots != slots {
                 return Err(M(Part::Constant));
             }
-            self.check_raw_codes(f(module::RAW_CODE)?, f(module::N_RAW_CODES)?)?;
+            self.check_raw_codes(f(module::RAW_CODE)?, f(module::N_RAW_CODES)?, nq)?;
         }
         Ok(())
     }
@@ -645,30 +660,84 @@ impl<'a> Frozen<'a> {
     }
 
     /// Check a module's raw-code table: records and sentinel in bounds, data offsets in
-    /// order, children inside the table and after their parent, preludes decodable.
-    fn check_raw_codes(&self, table: usize, n: usize) -> Result<(), FrozenError> {
+    /// order, every record but the first the child of exactly one earlier record (children
+    /// consecutive, in order: breadth first), preludes decodable.
+    fn check_raw_codes(&self, table: usize, n: usize, n_qstrs: usize) -> Result<(), FrozenError> {
         use FrozenError::Malformed as M;
-        if n == 0 {
+        if n == 0 || !table.is_multiple_of(ALIGN) {
             return Err(M(Part::RawCode));
         }
-        let len = n
-            .checked_add(1)
-            .and_then(|k| k.checked_mul(RC_LEN))
-            .ok_or(M(Part::RawCode))?;
-        self.span(table, len, Part::RawCode)?;
+        // `r`: the record checked; `c`/`ic`: the next record to be claimed as a child.
+        let mut r = table;
+        let mut c = self.next_raw_code(table).ok_or(M(Part::RawCode))?;
+        let mut ic = 1;
         for i in 0..n {
-            let r = table + i * RC_LEN;
             let rec = self.raw_code(r).ok_or(M(Part::RawCode))?;
-            let first = self.rc_u16(r, rc::FIRST_CHILD) as usize;
-            if rec.n_children > 0 && (first == 0 || i + first + rec.n_children > n) {
-                return Err(M(Part::RawCode));
+            if rec.n_children > 0 {
+                let first = self.rc_u16(r, rc::FIRST_CHILD) as usize;
+                if ic <= i || r + first != c {
+                    return Err(M(Part::RawCode));
+                }
+                for _ in 0..rec.n_children {
+                    if ic >= n {
+                        return Err(M(Part::RawCode));
+                    }
+                    c = self.next_raw_code(c).ok_or(M(Part::RawCode))?;
+                    ic += 1;
+                }
             }
             let data = &self.data[rec.data_off..rec.data_off + rec.data_len];
-            if decode_prelude(data).is_none() {
-                return Err(M(Part::RawCode));
+            match decode_prelude(data) {
+                Some(p) if p.name < n_qstrs && self.arg_names_valid(data, &p, n_qstrs) => {}
+                _ => return Err(M(Part::RawCode)),
             }
+            r = self.next_raw_code(r).ok_or(M(Part::RawCode))?;
+        }
+        if ic != n {
+            return Err(M(Part::RawCode));
         }
         Ok(())
+    }
+
+    /// Whether every argument name of a prelude is in the module's qstr table.
+    fn arg_names_valid(&self, data: &[u8], p: &PreludeInfo, n_qstrs: usize) -> bool {
+        let mut q = p.names_off;
+        for _ in 0..p.n_pos + p.n_kwonly {
+            let mut v = 0usize;
+            loop {
+                let Some(&b) = data.get(q) else {
+                    return false;
+                };
+                q += 1;
+                v = (v << 7) | (b & 0x7f) as usize;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            if v >= n_qstrs {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The record after record `r` in its table.
+    pub fn next_raw_code(&self, r: usize) -> Option<usize> {
+        let head = u32_at(self.data, r + rc::HEAD)?;
+        let next = r + match head >> 24 {
+            0 => RC_LEN,
+            255 => RC_LEN + 4,
+            _ => RC_LEN + 2,
+        };
+        (next + RC_LEN <= self.data.len()).then_some(next)
+    }
+
+    /// Number of children of record `r`.
+    fn rc_children(&self, r: usize) -> Option<usize> {
+        match u32_at(self.data, r + rc::HEAD)? >> 24 {
+            255 => u16_at(self.data, r + rc::MANY_CHILDREN).map(usize::from),
+            n => Some(n as usize),
+        }
     }
 
     fn rc_u16(&self, r: usize, f: usize) -> u16 {
@@ -695,10 +764,16 @@ impl<'a> Frozen<'a> {
         if i >= self.n_qstr {
             return &[];
         }
-        match (self.text_off(i), self.text_off(i + 1)) {
-            (Some(a), Some(b)) => self.data.get(a..b).unwrap_or(&[]),
-            _ => &[],
+        let Some(mut p) = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK)) else {
+            return &[];
+        };
+        for _ in 0..i % QSTR_BLOCK {
+            match self.entry_at(p) {
+                Some((_, next)) => p = next,
+                None => return &[],
+            }
         }
+        self.entry_at(p).map_or(&[], |(t, _)| t)
     }
 
     /// Text of a qstr id the image uses (built-in or pool).
@@ -774,24 +849,31 @@ impl<'a> Frozen<'a> {
 
     /// The raw-code record at `r` (its data runs to the next record's data offset).
     pub fn raw_code(&self, r: usize) -> Option<RawCodeRecord> {
-        let a = usize_at(self.data, r + rc::DATA_OFF)?;
-        let b = usize_at(self.data, r + RC_LEN + rc::DATA_OFF)?;
+        let head = u32_at(self.data, r + rc::HEAD)?;
+        let next = self.next_raw_code(r)?;
+        let a = (head & 0xff_ffff) as usize;
+        let b = (u32_at(self.data, next + rc::HEAD)? & 0xff_ffff) as usize;
         if b < a || b > self.data.len() {
             return None;
         }
         Some(RawCodeRecord {
             data_off: a,
             data_len: b - a,
-            n_children: self.rc_u16(r, rc::N_CHILDREN) as usize,
+            n_children: self.rc_children(r)?,
         })
     }
 
     /// Offset of child `i` of raw-code record `r`.
     pub fn raw_code_child(&self, r: usize, i: usize) -> Option<usize> {
-        if i >= self.rc_u16(r, rc::N_CHILDREN) as usize {
+        let n = self.rc_children(r)?;
+        if i >= n {
             return None;
         }
-        Some(r + RC_LEN * (self.rc_u16(r, rc::FIRST_CHILD) as usize + i))
+        let mut c = r + self.rc_u16(r, rc::FIRST_CHILD) as usize;
+        for _ in 0..i {
+            c = self.next_raw_code(c)?;
+        }
+        Some(c)
     }
 
     /// The decoded prelude of raw-code record `r`.

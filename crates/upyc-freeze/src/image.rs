@@ -102,11 +102,13 @@ impl Image {
                 }
             }
             let raw_codes = f.module_field(r, mrec::N_RAW_CODES);
-            let table = f.module_field(r, mrec::RAW_CODE);
-            flash += fz::RC_LEN * (raw_codes + 1);
-            for k in 0..raw_codes {
-                flash += f.raw_code(table + k * fz::RC_LEN).map_or(0, |x| x.data_len);
+            let mut rc = f.module_field(r, mrec::RAW_CODE);
+            for _ in 0..raw_codes {
+                let next = f.next_raw_code(rc).unwrap_or(rc);
+                flash += next - rc + f.raw_code(rc).map_or(0, |x| x.data_len);
+                rc = next;
             }
+            flash += fz::RC_LEN;
             owned += flash;
             modules.push(ModuleCost {
                 name: String::from_utf8_lossy(m.name).into_owned(),
@@ -164,6 +166,8 @@ struct Fixup {
     at: usize,
     /// Offset in the byte area.
     off: usize,
+    /// For a raw-code record: the children count that goes in the high byte.
+    high: Option<u8>,
 }
 
 #[derive(Default)]
@@ -276,27 +280,19 @@ impl Writer {
             bodies.push(self.module_body(m, f)?);
         }
         let n_qstr = self.pool.len();
-        let bases = self.reserve(4 * (n_qstr / fz::QSTR_BLOCK + 1));
-        let offs = self.reserve(2 * (n_qstr + 1));
-        let mut pos = self.b.len();
-        let mut block_base = pos;
-        for i in 0..=n_qstr {
+        let bases = self.reserve(4 * n_qstr.div_ceil(fz::QSTR_BLOCK));
+        for i in 0..n_qstr {
             if i % fz::QSTR_BLOCK == 0 {
                 self.fixups.push(Fixup {
                     at: bases + 4 * (i / fz::QSTR_BLOCK),
-                    off: pos,
+                    off: self.b.len(),
+                    high: None,
                 });
-                block_base = pos;
             }
-            let rel = u16::try_from(pos - block_base)
-                .map_err(|_| FreezeError::TooLarge("qstr texts (64 KB per block of 64)"))?;
-            self.put_u16(offs + 2 * i, rel);
-            if i < n_qstr {
-                let t = std::mem::take(&mut self.pool[i]);
-                self.b.extend_from_slice(t.as_bytes());
-                pos = self.b.len();
-                self.pool[i] = t;
-            }
+            let t = std::mem::take(&mut self.pool[i]);
+            put_vuint(&mut self.b, t.len() as u64);
+            self.b.extend_from_slice(t.as_bytes());
+            self.pool[i] = t;
         }
         // Module table.
         for (i, (m, body)) in modules.iter().zip(&bodies).enumerate() {
@@ -332,11 +328,17 @@ impl Writer {
         self.put_u32(hdr::FINGERPRINT, fz::BUILTIN_FINGERPRINT);
         self.put_u32(hdr::N_QSTR, n_qstr as u32);
         self.put_u32(hdr::QSTR_BASES, bases as u32);
-        self.put_u32(hdr::QSTR_OFFS, offs as u32);
         self.put_u32(hdr::N_MODULES, Self::off32(modules.len(), "module table")?);
         self.put_u32(hdr::MODULES, table as u32);
+        if total > fz::MAX_IMAGE_LEN {
+            return Err(FreezeError::TooLarge("image (16 MB)"));
+        }
         for fx in std::mem::take(&mut self.fixups) {
             let v = Self::off32(base + fx.off, "image")?;
+            let v = match fx.high {
+                Some(h) => v | u32::from(h) << 24,
+                None => v,
+            };
             self.put_u32(fx.at, v);
         }
         let mut out = self.a;
@@ -449,32 +451,49 @@ impl Writer {
             i += 1;
         }
         let n = order.len();
-        let table = self.reserve(fz::RC_LEN * (n + 1));
+        // Record offsets within the table: 4 bytes, 6 with children; then the sentinel.
+        let mut at = Vec::with_capacity(n + 1);
+        let mut size = 0;
+        for rc in &order {
+            at.push(size);
+            size += match rc.child_count() {
+                0 => fz::RC_LEN,
+                1..255 => fz::RC_LEN + 2,
+                _ => fz::RC_LEN + 4,
+            };
+        }
+        at.push(size);
+        let table = self.reserve(size + fz::RC_LEN);
         let mut next_child = 1;
         for (i, rc) in order.iter().enumerate() {
-            let r = table + i * fz::RC_LEN;
+            let r = table + at[i];
             if rc.prelude().is_none() {
                 return Err(bad("raw code without a bytecode prelude"));
             }
+            let n_children = rc.child_count();
+            let high = u8::try_from(n_children.min(255)).unwrap_or(255);
+            if n_children >= 255 {
+                let many = u16::try_from(n_children)
+                    .map_err(|_| FreezeError::TooLarge("children (65535)"))?;
+                self.put_u16(r + rrec::MANY_CHILDREN, many);
+            }
             self.fixups.push(Fixup {
-                at: r + rrec::DATA_OFF,
+                at: r + rrec::HEAD,
                 off: self.b.len(),
+                high: Some(high),
             });
             self.b.extend_from_slice(rc.fun_data());
-            let n_children = rc.child_count();
-            let to_u16 = |v: usize, what| u16::try_from(v).map_err(|_| FreezeError::TooLarge(what));
-            self.put_u16(r + rrec::N_CHILDREN, to_u16(n_children, "children")?);
             if n_children > 0 {
-                self.put_u16(
-                    r + rrec::FIRST_CHILD,
-                    to_u16(next_child - i, "raw-code table")?,
-                );
+                let delta = u16::try_from(at[next_child] - at[i])
+                    .map_err(|_| FreezeError::TooLarge("raw-code table (64 KB)"))?;
+                self.put_u16(r + rrec::FIRST_CHILD, delta);
             }
             next_child += n_children;
         }
         self.fixups.push(Fixup {
-            at: table + n * fz::RC_LEN + rrec::DATA_OFF,
+            at: table + size + rrec::HEAD,
             off: self.b.len(),
+            high: Some(0),
         });
         Ok((table as u32, Self::off32(n, "raw-code table")?))
     }

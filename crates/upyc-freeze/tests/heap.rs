@@ -82,6 +82,11 @@ fn frozen_growth(k: usize) -> (usize, Vec<u8>) {
         mpy: mpy(k),
     }])
     .unwrap();
+    assert_eq!(
+        Image::to_modules(&img).unwrap()[0].mpy,
+        mpy(k),
+        "round trip"
+    );
     let img: &'static [u8] = Box::leak(img.into_boxed_slice());
     let f = Frozen::from_static(img).unwrap();
     growth(|vm| {

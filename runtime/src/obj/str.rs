@@ -284,7 +284,10 @@ impl<'h> Vm<'h> {
     // ------------------------------------------------------------ qstrs
 
     fn pool_str(&self, q: Qstr) -> Obj {
-        let i = (q.0 - DYN_BASE) as usize;
+        let Some(i) = q.0.checked_sub(DYN_BASE) else {
+            return Obj::NULL;
+        };
+        let i = i as usize;
         if self.qpool.is_null() || i >= self.heap.get_int(self.qpool, 1) {
             return Obj::NULL;
         }
