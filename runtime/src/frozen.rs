@@ -348,6 +348,14 @@ pub struct PreludeInfo {
     pub code_off: usize,
 }
 
+/// A decoded image raw code (the VM's cache of the last one used).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RcInfo {
+    data_off: usize,
+    data_len: usize,
+    p: PreludeInfo,
+}
+
 /// Decode a bytecode prelude as the loader does; `None` if malformed.
 pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
     use upyc_bytecode::prelude::{Signature, Size};
@@ -881,38 +889,6 @@ impl<'a> Frozen<'a> {
         let rec = self.raw_code(r)?;
         decode_prelude(self.data.get(rec.data_off..rec.data_off + rec.data_len)?)
     }
-
-    /// A field of raw-code record `r` as the VM's [`RC`] word index names it.
-    fn rc_field(&self, r: usize, f: usize) -> usize {
-        if f == RC::DATA_OFF || f == RC::DATA_LEN {
-            let rec = self.raw_code(r);
-            return rec.map_or(0, |x| {
-                if f == RC::DATA_OFF {
-                    x.data_off
-                } else {
-                    x.data_len
-                }
-            });
-        }
-        let Some(p) = self.prelude(r) else {
-            return 0;
-        };
-        match f {
-            RC::N_STATE => p.n_state,
-            RC::N_EXC => p.n_exc,
-            RC::SCOPE_FLAGS => p.scope_flags,
-            RC::N_POS => p.n_pos,
-            RC::N_KWONLY => p.n_kwonly,
-            RC::N_DEF_POS => p.n_def_pos,
-            RC::NAME => p.name,
-            RC::NAMES_OFF => p.names_off,
-            RC::LINE_INFO_OFF => p.line_info_off,
-            RC::CELLS_OFF => p.cells_off,
-            RC::N_CELL => p.code_off - p.cells_off,
-            RC::CODE_OFF => p.code_off,
-            _ => 0,
-        }
-    }
 }
 
 /// Decoded `Obj` of a ROM reference: the image offset.
@@ -968,12 +944,47 @@ impl<'h> Vm<'h> {
     #[inline]
     pub(crate) fn rc_int(&self, rc: Obj, f: usize) -> usize {
         if rc.is_rom() {
-            match &self.frozen {
-                Some(fr) => fr.rc_field(rom_off(rc), f),
-                None => 0,
-            }
+            self.frozen_rc_field(rom_off(rc), f)
         } else {
             self.heap.get_int(rc, f)
+        }
+    }
+
+    /// A field of the image raw-code record at `r`. A call reads several fields of one
+    /// record, so the last decoded prelude is kept.
+    fn frozen_rc_field(&self, r: usize, f: usize) -> usize {
+        let Some(fr) = &self.frozen else {
+            return 0;
+        };
+        let (key, mut info) = self.frozen_rc_cache.get();
+        if key != r {
+            info = match (fr.raw_code(r), fr.prelude(r)) {
+                (Some(rec), Some(p)) => RcInfo {
+                    data_off: rec.data_off,
+                    data_len: rec.data_len,
+                    p,
+                },
+                _ => RcInfo::default(),
+            };
+            self.frozen_rc_cache.set((r, info));
+        }
+        let p = &info.p;
+        match f {
+            RC::DATA_OFF => info.data_off,
+            RC::DATA_LEN => info.data_len,
+            RC::N_STATE => p.n_state,
+            RC::N_EXC => p.n_exc,
+            RC::SCOPE_FLAGS => p.scope_flags,
+            RC::N_POS => p.n_pos,
+            RC::N_KWONLY => p.n_kwonly,
+            RC::N_DEF_POS => p.n_def_pos,
+            RC::NAME => p.name,
+            RC::NAMES_OFF => p.names_off,
+            RC::LINE_INFO_OFF => p.line_info_off,
+            RC::CELLS_OFF => p.cells_off,
+            RC::N_CELL => p.code_off - p.cells_off,
+            RC::CODE_OFF => p.code_off,
+            _ => 0,
         }
     }
 

@@ -108,6 +108,8 @@ pub struct Vm<'h> {
     /// The frozen image ([`Vm::set_frozen`]) and its number in `images`.
     pub(crate) frozen: Option<crate::frozen::Frozen<'static>>,
     pub(crate) frozen_img: usize,
+    /// The last image raw code whose prelude was decoded (offset, fields).
+    pub(crate) frozen_rc_cache: core::cell::Cell<(usize, crate::frozen::RcInfo)>,
     pub(crate) ext_modules: [Option<&'static ModuleDef>; MAX_EXT_MODULES],
     /// Nesting of native code running Python (`execute` calls).
     pub(crate) native_depth: usize,
@@ -153,6 +155,7 @@ impl<'h> Vm<'h> {
             n_images: 0,
             frozen: None,
             frozen_img: 0,
+            frozen_rc_cache: core::cell::Cell::new((usize::MAX, Default::default())),
             ext_modules: [None; MAX_EXT_MODULES],
             native_depth: 0,
             depth: 0,
