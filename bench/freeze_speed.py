@@ -7,7 +7,7 @@ reading a heap raw code, and import does not copy or build anything per function
 shows what that costs or saves. The two runs alternate for --rounds rounds, best wall
 time kept; outputs must be equal.
 
-usage: bench/freeze_speed.py [--rounds N]   (needs target/release/upyc)
+usage: bench/freeze_speed.py [--rounds N] [PROGRAM...]   (needs target/release/upyc)
 """
 import os
 import subprocess
@@ -31,6 +31,8 @@ def main():
         sys.exit(f"missing {UPYC}: cargo build --release -p upyc")
     vm_dir = os.path.join(ROOT, "bench/vm")
     progs = sorted(f[:-3] for f in os.listdir(vm_dir) if f.endswith(".py"))
+    only = [a for a in sys.argv[1:] if a in progs]
+    progs = only or progs
     with tempfile.TemporaryDirectory() as tmp:
         mpys = []
         for p in progs:

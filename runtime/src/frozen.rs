@@ -54,6 +54,8 @@ pub const QSTR_BASE: u16 = 0x8000;
 pub const MAX_QSTRS: usize = 0x7fff;
 /// Deepest raw-code nesting accepted.
 pub const MAX_RC_DEPTH: usize = upyc_bytecode::mpy::MAX_RAW_CODE_DEPTH;
+/// Entries of the VM's cache of image-qstr hashes (a `u16` and a word each).
+pub const FROZEN_HASH_CACHE: usize = 32;
 /// Deepest constant-tuple nesting accepted.
 pub const MAX_CONST_DEPTH: usize = upyc_bytecode::mpy::MAX_CONST_DEPTH;
 
@@ -356,8 +358,9 @@ pub(crate) struct RcInfo {
     p: PreludeInfo,
 }
 
-/// Decode a bytecode prelude as the loader does; `None` if malformed.
-pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
+/// The signature and section sizes of a prelude (what a call needs); the name fields are
+/// left 0. `None` if malformed.
+fn decode_head(data: &[u8]) -> Option<PreludeInfo> {
     use upyc_bytecode::prelude::{Signature, Size};
     let (sig, n_sig) = Signature::decode(data).ok()?;
     let (size, n_size) = Size::decode(data.get(n_sig..)?).ok()?;
@@ -367,10 +370,30 @@ pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
     if code_off > data.len() || sig.n_state == 0 || sig.n_def_pos_args > sig.n_pos_args {
         return None;
     }
+    Some(PreludeInfo {
+        n_state: sig.n_state as usize,
+        n_exc: sig.n_exc_stack as usize,
+        scope_flags: sig.scope_flags as usize,
+        n_pos: sig.n_pos_args as usize,
+        n_kwonly: sig.n_kwonly_args as usize,
+        n_def_pos: sig.n_def_pos_args as usize,
+        name: 0,
+        names_off: info_off,
+        line_info_off: info_off,
+        cells_off,
+        code_off,
+    })
+}
+
+/// Decode a bytecode prelude as the loader does; `None` if malformed.
+pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
+    let head = decode_head(data)?;
+    let info_off = head.names_off;
+    let cells_off = head.cells_off;
     let mut p = info_off;
     let mut name = 0;
     let mut names_off = info_off;
-    for k in 0..1 + sig.n_pos_args as usize + sig.n_kwonly_args as usize {
+    for k in 0..1 + head.n_pos + head.n_kwonly {
         let mut v = 0usize;
         let mut n = 0;
         loop {
@@ -394,17 +417,10 @@ pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
         return None;
     }
     Some(PreludeInfo {
-        n_state: sig.n_state as usize,
-        n_exc: sig.n_exc_stack as usize,
-        scope_flags: sig.scope_flags as usize,
-        n_pos: sig.n_pos_args as usize,
-        n_kwonly: sig.n_kwonly_args as usize,
-        n_def_pos: sig.n_def_pos_args as usize,
         name,
         names_off,
         line_info_off: p,
-        cells_off,
-        code_off,
+        ..head
     })
 }
 
@@ -793,15 +809,30 @@ impl<'a> Frozen<'a> {
         }
     }
 
-    /// Pool index of this text, if the pool has it (a binary search: texts are sorted).
+    /// Pool index of this text, if the pool has it: a binary search over the blocks'
+    /// first entries (texts are sorted), then a scan of one block.
     pub fn find_pool(&self, b: &[u8]) -> Option<usize> {
-        let (mut lo, mut hi) = (0, self.n_qstr);
+        let n_blocks = self.n_qstr.div_ceil(QSTR_BLOCK);
+        let block_start = |k: usize| usize_at(self.data, self.qstr_bases + 4 * k);
+        // The last block whose first text is <= b.
+        let (mut lo, mut hi) = (0, n_blocks);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            match self.pool_text(mid).cmp(b) {
-                core::cmp::Ordering::Equal => return Some(mid),
-                core::cmp::Ordering::Less => lo = mid + 1,
-                core::cmp::Ordering::Greater => hi = mid,
+            let (first, _) = self.entry_at(block_start(mid)?)?;
+            if first <= b {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let k = lo.checked_sub(1)?;
+        let mut p = block_start(k)?;
+        for i in k * QSTR_BLOCK..((k + 1) * QSTR_BLOCK).min(self.n_qstr) {
+            let (t, next) = self.entry_at(p)?;
+            match t.cmp(b) {
+                core::cmp::Ordering::Equal => return Some(i),
+                core::cmp::Ordering::Greater => return None,
+                core::cmp::Ordering::Less => p = next,
             }
         }
         None
@@ -934,6 +965,20 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// `hash(q)` of an image qstr: from a small direct-mapped cache, else computed from
+    /// the text (the image stores no hashes: they would cost 4 bytes per string, and the
+    /// runtime's hash depends on the word size).
+    pub(crate) fn frozen_qstr_hash(&self, q: Qstr) -> usize {
+        let slot = q.0 as usize % FROZEN_HASH_CACHE;
+        if self.frozen_hash_ids[slot].get() == q.0 {
+            return self.frozen_hashes[slot].get();
+        }
+        let h = qstr::hash_bytes(self.sbytes(self.frozen_qstr_ref(q)));
+        self.frozen_hash_ids[slot].set(q.0);
+        self.frozen_hashes[slot].set(h);
+        h
+    }
+
     /// The image qstr with this text, if the image has it.
     pub(crate) fn frozen_find_qstr(&self, b: &[u8]) -> Option<Qstr> {
         let i = self.frozen.as_ref()?.find_pool(b)?;
@@ -956,16 +1001,28 @@ impl<'h> Vm<'h> {
         let Some(fr) = &self.frozen else {
             return 0;
         };
+        // The argument names and line table: only for keyword arguments and tracebacks.
+        if matches!(f, RC::NAME | RC::NAMES_OFF | RC::LINE_INFO_OFF) {
+            let p = fr.prelude(r).unwrap_or_default();
+            return match f {
+                RC::NAME => p.name,
+                RC::NAMES_OFF => p.names_off,
+                _ => p.line_info_off,
+            };
+        }
         let (key, mut info) = self.frozen_rc_cache.get();
         if key != r {
-            info = match (fr.raw_code(r), fr.prelude(r)) {
-                (Some(rec), Some(p)) => RcInfo {
-                    data_off: rec.data_off,
-                    data_len: rec.data_len,
-                    p,
-                },
-                _ => RcInfo::default(),
-            };
+            info = fr
+                .raw_code(r)
+                .and_then(|rec| {
+                    let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
+                    Some(RcInfo {
+                        data_off: rec.data_off,
+                        data_len: rec.data_len,
+                        p: decode_head(data)?,
+                    })
+                })
+                .unwrap_or_default();
             self.frozen_rc_cache.set((r, info));
         }
         let p = &info.p;

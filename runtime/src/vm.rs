@@ -110,6 +110,9 @@ pub struct Vm<'h> {
     pub(crate) frozen_img: usize,
     /// The last image raw code whose prelude was decoded (offset, fields).
     pub(crate) frozen_rc_cache: core::cell::Cell<(usize, crate::frozen::RcInfo)>,
+    /// Hashes of recently used image qstrs (direct-mapped by id; id 0: empty).
+    pub(crate) frozen_hash_ids: [core::cell::Cell<u16>; crate::frozen::FROZEN_HASH_CACHE],
+    pub(crate) frozen_hashes: [core::cell::Cell<usize>; crate::frozen::FROZEN_HASH_CACHE],
     pub(crate) ext_modules: [Option<&'static ModuleDef>; MAX_EXT_MODULES],
     /// Nesting of native code running Python (`execute` calls).
     pub(crate) native_depth: usize,
@@ -156,6 +159,8 @@ impl<'h> Vm<'h> {
             frozen: None,
             frozen_img: 0,
             frozen_rc_cache: core::cell::Cell::new((usize::MAX, Default::default())),
+            frozen_hash_ids: Default::default(),
+            frozen_hashes: Default::default(),
             ext_modules: [None; MAX_EXT_MODULES],
             native_depth: 0,
             depth: 0,

@@ -77,6 +77,27 @@ fn header_errors_are_named() {
 }
 
 #[test]
+fn pool_lookup_finds_every_text_and_nothing_else() {
+    let img = area_image("modules");
+    let f = Frozen::parse(&img).unwrap();
+    assert!(f.qstr_count() > 2 * frozen::QSTR_BLOCK, "several blocks");
+    for i in 0..f.qstr_count() {
+        let t = f.pool_text(i).to_vec();
+        assert_eq!(f.find_pool(&t), Some(i));
+        let mut more = t.clone();
+        more.push(0xff);
+        assert_eq!(f.find_pool(&more), None);
+        if let Some(prefix) = t.get(..t.len().saturating_sub(1)) {
+            if let Some(j) = f.find_pool(prefix) {
+                assert_eq!(f.pool_text(j), prefix);
+            }
+        }
+    }
+    assert_eq!(f.find_pool(b""), None);
+    assert_eq!(f.find_pool(b"\xff\xff"), None);
+}
+
+#[test]
 fn every_truncation_is_an_error() {
     let img = area_image("modules");
     for n in 0..img.len() {

@@ -262,7 +262,7 @@ impl<'h> Vm<'h> {
                 return qstr::HASHES.get(q.0 as usize).copied().unwrap_or(0);
             }
             if q.0 >= crate::frozen::QSTR_BASE {
-                return qstr::hash_bytes(self.sbytes(self.frozen_qstr_ref(q)));
+                return self.frozen_qstr_hash(q);
             }
             let s = self.pool_str(q);
             return self.heap.get(s, 1);
