@@ -184,7 +184,7 @@ pub fn inspect_cmd(a: &InspectArgs) -> ExitCode {
     );
     outln!(
         o,
-        "qstrs: {} in the shared pool ({} bytes with offsets and index); header {} bytes",
+        "qstrs: {} in the shared pool ({} bytes with lengths and block table); header {} bytes",
         s.qstr_count,
         s.pool_bytes,
         s.header_bytes
