@@ -5,6 +5,7 @@
 
 mod build;
 mod compile;
+mod freeze;
 mod mpycross;
 mod new;
 mod run;
@@ -50,6 +51,11 @@ enum Command {
         /// The directory to create (its name is the project's name).
         name: PathBuf,
     },
+    /// Compile and freeze modules into an ELF object (or raw image, or Rust source) whose
+    /// code the runtime runs in place from flash.
+    Freeze(freeze::FreezeArgs),
+    /// Find the frozen image in an object or firmware ELF and list its modules and sizes.
+    Inspect(freeze::InspectArgs),
     /// Print the contents of a .mpy file as `mpy-tool.py -d` does.
     Disasm {
         /// The .mpy file.
@@ -80,6 +86,8 @@ fn main() -> ExitCode {
         Command::Run { args } => run::run(&args),
         Command::Build(args) => build::run(&args),
         Command::New { name } => new::run(&name),
+        Command::Freeze(a) => freeze::freeze(&a),
+        Command::Inspect(a) => freeze::inspect_cmd(&a),
     }
 }
 

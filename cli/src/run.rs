@@ -2,7 +2,7 @@
 //! MicroPython's unix `micropython` command does.
 //!
 //! `upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [--board sim [--virtual-time]]
-//!           [-c CMD | -m MODULE | FILE] [ARGS]`
+//!           [--frozen IMAGE] [-c CMD | -m MODULE | FILE] [ARGS]`
 //!
 //! `--board sim` gives the program a simulated board ([`SimBoard`]): `board` (D0..D13, LED),
 //! `digitalio`/`nativeio` and `machine.Pin` can be imported, and every change of an output
@@ -281,6 +281,8 @@ struct RunArgs {
     stats: bool,
     board: bool,
     virtual_time: bool,
+    /// `--frozen IMAGE`: a frozen image (raw or in an ELF file) whose modules import first.
+    frozen: Option<PathBuf>,
     what: What,
     argv: Vec<String>,
 }
@@ -293,7 +295,7 @@ enum What {
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [--board sim [--virtual-time]] [-c CMD | -m MODULE | FILE] [ARGS...]"
+        "usage: upyc run [-X emit=bytecode] [--heap SIZE] [--stats] [--board sim [--virtual-time]] [--frozen IMAGE] [-c CMD | -m MODULE | FILE] [ARGS...]"
     );
     ExitCode::from(2)
 }
@@ -314,6 +316,7 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
     let mut stats = false;
     let mut board = false;
     let mut virtual_time = false;
+    let mut frozen = None;
     let mut i = 0;
     while i < args.len() {
         let a = &args[i];
@@ -352,6 +355,11 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                 i += 1;
                 continue;
             }
+            "--frozen" => {
+                frozen = Some(args.get(i + 1).map(PathBuf::from).ok_or_else(usage)?);
+                i += 2;
+                continue;
+            }
             "-c" => {
                 let cmd = args.get(i + 1).cloned().ok_or_else(usage)?;
                 let mut argv = vec!["-c".to_string()];
@@ -361,6 +369,7 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                     stats,
                     board,
                     virtual_time,
+                    frozen,
                     what: What::Cmd(cmd),
                     argv,
                 });
@@ -373,6 +382,7 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                     stats,
                     board,
                     virtual_time,
+                    frozen,
                     what: What::Module(m),
                     argv,
                 });
@@ -387,6 +397,7 @@ fn parse_args(args: &[String]) -> Result<RunArgs, ExitCode> {
                     stats,
                     board,
                     virtual_time,
+                    frozen,
                     what: What::File(PathBuf::from(a)),
                     argv: args[i..].to_vec(),
                 })
@@ -454,6 +465,16 @@ pub fn run(args: &[String]) -> ExitCode {
         },
         What::Module(_) => (None, String::new()),
     };
+    let frozen = match &ra.frozen {
+        Some(p) => match load_frozen(p) {
+            Ok(f) => Some(f),
+            Err(msg) => {
+                eprintln!("upyc run: {}: {msg}", p.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let mut heap = vec![0u8; ra.heap];
     let mut host = StdHost::new();
     if ra.board {
@@ -470,6 +491,12 @@ pub fn run(args: &[String]) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        if let Some(f) = frozen {
+            if let Err(e) = vm.set_frozen(f) {
+                eprintln!("upyc run: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
         let code = run_in_vm(&mut vm, &ra, mpy.as_deref(), &script_dir);
         if ra.stats {
             let s = vm.heap_stats();
@@ -518,8 +545,27 @@ fn run_in_vm(vm: &mut Vm, ra: &RunArgs, mpy: Option<&[u8]>, script_dir: &str) ->
     }
 }
 
-/// `-m MODULE`: find the module along sys.path and run it as `__main__`.
+/// Read a frozen image (a raw image, or an ELF object or firmware holding one) for the
+/// life of the process.
+fn load_frozen(p: &std::path::Path) -> Result<upyc_runtime::Frozen<'static>, String> {
+    let file = std::fs::read(p).map_err(|e| e.to_string())?;
+    let found = upyc_freeze::inspect::locate(&file, "upyc_frozen").map_err(|e| e.to_string())?;
+    let image: &'static [u8] = Box::leak(
+        upyc_freeze::inspect::image_in(&file, &found)
+            .to_vec()
+            .into_boxed_slice(),
+    );
+    upyc_runtime::Frozen::from_static(image).map_err(|e| e.to_string())
+}
+
+/// `-m MODULE`: a frozen module, or find the module along sys.path; run it as `__main__`.
 fn run_module(vm: &mut Vm, name: &str) -> upyc_runtime::PyResult<()> {
+    if vm
+        .frozen()
+        .is_some_and(|f| f.find_module(name.as_bytes()).is_some())
+    {
+        return vm.exec_frozen_as(name, "__main__").map(|_| ());
+    }
     let rel = name.replace('.', "/");
     let mut host = StdHost::new();
     let mut dirs = vec![String::new()];

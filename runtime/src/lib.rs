@@ -11,6 +11,7 @@
 //! - [`gc`]: the block heap and mark-sweep collector (`py/gc.c`);
 //! - [`qstr`]: interned strings (`py/qstr.c`);
 //! - [`loader`]: `.mpy` loading (`py/persistentcode.c`, load half);
+//! - [`frozen`]: frozen ROM images run in place (`tools/mpy-tool.py -f`'s output);
 //! - [`vm`]: the VM state and the bytecode dispatch loop (`py/vm.c`, `py/bc.c`);
 //! - [`runtime`]: operations on objects: attributes, calls, operators, iteration
 //!   (`py/runtime.c`, `py/objtype.c`);
@@ -27,6 +28,7 @@
 extern crate std;
 
 pub mod builtins;
+pub mod frozen;
 pub mod gc;
 pub mod hal;
 pub mod loader;
@@ -37,6 +39,7 @@ pub mod qstr;
 pub mod runtime;
 pub mod vm;
 
+pub use frozen::{Frozen, FrozenError};
 pub use gc::HeapStats;
 pub use loader::LoadError;
 pub use obj::{Obj, TypeId};

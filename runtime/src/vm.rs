@@ -105,6 +105,14 @@ pub struct Vm<'h> {
     pub(crate) gen_status: dispatch::GenStatus,
     pub(crate) images: [&'static [u8]; MAX_IMAGES],
     pub(crate) n_images: usize,
+    /// The frozen image ([`Vm::set_frozen`]) and its number in `images`.
+    pub(crate) frozen: Option<crate::frozen::Frozen<'static>>,
+    pub(crate) frozen_img: usize,
+    /// The last image raw code whose prelude was decoded (offset, fields).
+    pub(crate) frozen_rc_cache: core::cell::Cell<(usize, crate::frozen::RcInfo)>,
+    /// Hashes of recently used image qstrs (direct-mapped by id; id 0: empty).
+    pub(crate) frozen_hash_ids: [core::cell::Cell<u16>; crate::frozen::FROZEN_HASH_CACHE],
+    pub(crate) frozen_hashes: [core::cell::Cell<usize>; crate::frozen::FROZEN_HASH_CACHE],
     pub(crate) ext_modules: [Option<&'static ModuleDef>; MAX_EXT_MODULES],
     /// Nesting of native code running Python (`execute` calls).
     pub(crate) native_depth: usize,
@@ -150,6 +158,11 @@ impl<'h> Vm<'h> {
             gen_status: dispatch::GenStatus::None,
             images: [&[]; MAX_IMAGES],
             n_images: 0,
+            frozen: None,
+            frozen_img: 0,
+            frozen_rc_cache: core::cell::Cell::new((usize::MAX, Default::default())),
+            frozen_hash_ids: Default::default(),
+            frozen_hashes: Default::default(),
             ext_modules: [None; MAX_EXT_MODULES],
             native_depth: 0,
             depth: 0,

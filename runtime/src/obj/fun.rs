@@ -8,8 +8,11 @@
 //!   closure cells tuple|NULL]` (a closure is a function with cells, passed as the leading
 //!   positional arguments as MicroPython's closures do);
 //! - raw code ([`RC`]): where the function data is (a heap bytes object holding the `.mpy`
-//!   file, or a read-only image number) and the decoded prelude;
-//! - context: `[header, globals dict, qstr table tuple, constants tuple]`;
+//!   file, or a read-only image number) and the decoded prelude; a function's raw code
+//!   may instead be a ROM reference to a frozen image's record (read by `Vm::rc_int`);
+//! - context: `[header, globals dict, qstr table tuple, constants tuple]`; for frozen
+//!   code the qstr table is a ROM reference to the module's record and the constants
+//!   tuple holds only the constant objects made at import (see `crate::frozen`);
 //! - cell: `[header, value]`; bound method: `[header, function, self]`.
 
 use crate::obj::{Obj, TypeId};
@@ -106,7 +109,7 @@ pub fn code_byte(vm: &Vm, rc: Obj, i: usize) -> Option<u8> {
 pub fn fun_name(vm: &Vm, f: Obj) -> Qstr {
     let rc = vm.heap.get_obj(f, F_RC);
     let ctx = vm.heap.get_obj(f, F_CTX);
-    let i = vm.heap.get_int(rc, RC::NAME);
+    let i = vm.rc_int(rc, RC::NAME);
     vm.ctx_qstr(ctx, i).unwrap_or(Qstr::NULL)
 }
 
@@ -115,7 +118,7 @@ pub fn arg_name(vm: &Vm, f: Obj, j: usize) -> Qstr {
     let rc = vm.heap.get_obj(f, F_RC);
     let ctx = vm.heap.get_obj(f, F_CTX);
     let c = vm.code_of(rc);
-    let mut pos = vm.heap.get_int(rc, RC::NAMES_OFF);
+    let mut pos = vm.rc_int(rc, RC::NAMES_OFF);
     let mut k = 0;
     loop {
         let mut v: usize = 0;

@@ -152,6 +152,9 @@ impl<'h> Vm<'h> {
         if let Some(m) = self.dict_get(self.modules, key)? {
             return Ok(m);
         }
+        if let Some(m) = self.import_frozen(full, key)? {
+            return Ok(m);
+        }
         if parent.is_null() {
             if let Some(m) = crate::modules::builtin_module(self, full, key)? {
                 return Ok(m);
@@ -288,7 +291,13 @@ impl<'h> Vm<'h> {
             self.pending = e;
             return Err(crate::PyErr);
         }
-        // Set the attribute on the parent package.
+        self.bind_in_parent(key, m)?;
+        Ok(m)
+    }
+
+    /// Set module `m` (dotted name `key`) as an attribute of its parent package, if that
+    /// is imported.
+    pub(crate) fn bind_in_parent(&mut self, key: Obj, m: Obj) -> PyResult<()> {
         let full = self.str_bytes(key);
         if let Some(p) = full.iter().rposition(|&c| c == b'.') {
             let mut pb = [0u8; MAX_PATH];
@@ -305,7 +314,7 @@ impl<'h> Vm<'h> {
                 self.dict_set(pg, Obj::qstr(lq), m)?;
             }
         }
-        Ok(m)
+        Ok(())
     }
 
     /// `IMPORT_FROM`: `from module import name` (also imports a submodule).

@@ -261,6 +261,9 @@ impl<'h> Vm<'h> {
             if q.0 < DYN_BASE {
                 return qstr::HASHES.get(q.0 as usize).copied().unwrap_or(0);
             }
+            if q.0 >= crate::frozen::QSTR_BASE {
+                return self.frozen_qstr_hash(q);
+            }
             let s = self.pool_str(q);
             return self.heap.get(s, 1);
         }
@@ -281,7 +284,10 @@ impl<'h> Vm<'h> {
     // ------------------------------------------------------------ qstrs
 
     fn pool_str(&self, q: Qstr) -> Obj {
-        let i = (q.0 - DYN_BASE) as usize;
+        let Some(i) = q.0.checked_sub(DYN_BASE) else {
+            return Obj::NULL;
+        };
+        let i = i as usize;
         if self.qpool.is_null() || i >= self.heap.get_int(self.qpool, 1) {
             return Obj::NULL;
         }
@@ -292,6 +298,9 @@ impl<'h> Vm<'h> {
     pub fn qstr_ref(&self, q: Qstr) -> SRef {
         if let Some(t) = qstr::builtin_text(q) {
             return SRef::Static(t.as_bytes());
+        }
+        if q.0 >= crate::frozen::QSTR_BASE {
+            return self.frozen_qstr_ref(q);
         }
         let s = self.pool_str(q);
         if s.is_null() {
@@ -305,6 +314,11 @@ impl<'h> Vm<'h> {
         let h = qstr::hash_bytes(b);
         if let Some(q) = qstr::find_builtin(b, h) {
             return Some(q);
+        }
+        if self.frozen.is_some() {
+            if let Some(q) = self.frozen_find_qstr(b) {
+                return Some(q);
+            }
         }
         self.pool_find(b, h).map(|(q, _)| q)
     }
@@ -375,7 +389,7 @@ impl<'h> Vm<'h> {
         } else {
             (self.heap.get_int(p, 1), self.heap.get_int(p, 2))
         };
-        if count + DYN_BASE as usize >= u16::MAX as usize {
+        if count + DYN_BASE as usize >= crate::frozen::QSTR_BASE as usize {
             return Err(self.raise(TypeId::RUNTIME_ERROR, "too many qstrs"));
         }
         if count == cap {

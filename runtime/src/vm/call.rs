@@ -331,7 +331,7 @@ impl<'h> Vm<'h> {
     ) -> PyResult<Called> {
         let frame = self.new_frame(f, a)?;
         let rc = self.heap.get_obj(f, fun::F_RC);
-        let flags = self.heap.get_int(rc, RC::SCOPE_FLAGS);
+        let flags = self.rc_int(rc, RC::SCOPE_FLAGS);
         if flags & SCOPE_FLAG_GENERATOR as usize != 0 {
             let g = crate::obj::gen::new_generator(self, frame)?;
             return Ok(Called::Value(g));
@@ -343,8 +343,8 @@ impl<'h> Vm<'h> {
     /// A new frame for bytecode function `f` with arguments bound (not linked yet).
     pub(crate) fn new_frame(&mut self, f: Obj, a: &CallArgs) -> PyResult<Obj> {
         let rc = self.heap.get_obj(f, fun::F_RC);
-        let n_state = self.heap.get_int(rc, RC::N_STATE);
-        let n_exc = self.heap.get_int(rc, RC::N_EXC);
+        let n_state = self.rc_int(rc, RC::N_STATE);
+        let n_exc = self.rc_int(rc, RC::N_EXC);
         let frame = self.alloc(TypeId::FRAME, 0, F_STATE + n_state + 3 * n_exc)?;
         super::dispatch::init_frame(self, frame, f, n_state, n_exc);
         let mark = self.roots_mark();
@@ -357,10 +357,10 @@ impl<'h> Vm<'h> {
     /// `mp_setup_code_state`: bind arguments to the parameters of `f` in `frame`.
     fn bind_args(&mut self, frame: Obj, f: Obj, rc: Obj, a: &CallArgs) -> PyResult<()> {
         let n_state = self.heap.get_int(frame, F_NSTATE);
-        let flags = self.heap.get_int(rc, RC::SCOPE_FLAGS) as u32;
-        let n_pos_args = self.heap.get_int(rc, RC::N_POS);
-        let n_kwonly = self.heap.get_int(rc, RC::N_KWONLY);
-        let n_def_pos = self.heap.get_int(rc, RC::N_DEF_POS);
+        let flags = self.rc_int(rc, RC::SCOPE_FLAGS) as u32;
+        let n_pos_args = self.rc_int(rc, RC::N_POS);
+        let n_kwonly = self.rc_int(rc, RC::N_KWONLY);
+        let n_def_pos = self.rc_int(rc, RC::N_DEF_POS);
         let closure = self.heap.get_obj(f, fun::F_CLOSURE);
         let n_closed = if closure.is_null() {
             0
@@ -555,8 +555,8 @@ impl<'h> Vm<'h> {
             }
         }
         // Cells for variables captured by inner functions.
-        let n_cell = self.heap.get_int(rc, RC::N_CELL);
-        let cells_off = self.heap.get_int(rc, RC::CELLS_OFF);
+        let n_cell = self.rc_int(rc, RC::N_CELL);
+        let cells_off = self.rc_int(rc, RC::CELLS_OFF);
         for i in 0..n_cell {
             let local = match fun::code_byte(self, rc, cells_off + i) {
                 Some(b) => b as usize,

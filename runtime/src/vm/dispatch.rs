@@ -100,7 +100,7 @@ struct Fs {
 /// Set up a new frame's fixed fields (arguments are bound by the caller).
 pub(crate) fn init_frame(vm: &mut Vm, frame: Obj, f: Obj, n_state: usize, n_exc: usize) {
     let rc = vm.heap.get_obj(f, fun::F_RC);
-    let code_off = vm.heap.get_int(rc, RC::CODE_OFF);
+    let code_off = vm.rc_int(rc, RC::CODE_OFF);
     let h = &mut vm.heap;
     h.set_obj(frame, F_FUN, f);
     h.set_int(frame, F_IP, code_off);
@@ -158,9 +158,13 @@ impl<'h> Vm<'h> {
 
     /// Where the bytecode of raw code `rc` lives.
     pub(crate) fn code_of(&self, rc: Obj) -> Code {
+        if rc.is_rom() {
+            let (img, base, len) = self.frozen_code(rc);
+            return Code { img, base, len };
+        }
         let src = self.heap.get_obj(rc, RC::SRC);
-        let off = self.heap.get_int(rc, RC::DATA_OFF);
-        let len = self.heap.get_int(rc, RC::DATA_LEN);
+        let off = self.rc_int(rc, RC::DATA_OFF);
+        let len = self.rc_int(rc, RC::DATA_LEN);
         if src.is_small() {
             Code {
                 img: src.small_value() as usize,
@@ -321,6 +325,9 @@ impl<'h> Vm<'h> {
     /// Qstr `i` of a module context's table.
     pub(crate) fn ctx_qstr(&self, ctx: Obj, i: usize) -> Option<crate::Qstr> {
         let t = self.heap.get_obj(ctx, fun::CTX_QSTRS);
+        if t.is_rom() {
+            return self.frozen_ctx_qstr(t, i);
+        }
         if i < self.tuple_len(t) {
             Some(self.tuple_get(t, i).qstr_value())
         } else {
@@ -497,6 +504,13 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_CONST_OBJ => {
                     let i = self.read_uint(fs)?;
+                    if self.heap.get_obj(fs.ctx, fun::CTX_QSTRS).is_rom() {
+                        let o = self
+                            .frozen_const(fs.ctx, i)
+                            .ok_or_else(|| self.bad_code())?;
+                        self.push(fs, o)?;
+                        continue;
+                    }
                     let consts = self.heap.get_obj(fs.ctx, fun::CTX_CONSTS);
                     if i >= self.tuple_len(consts) {
                         return Err(self.bad_code());
@@ -1193,11 +1207,18 @@ impl<'h> Vm<'h> {
         kwdefaults: Obj,
         closure: Obj,
     ) -> PyResult<Obj> {
-        let children = self.heap.get_obj(rc, RC::CHILDREN);
-        if children.is_null() || child >= self.tuple_len(children) {
-            return Err(self.bad_code());
-        }
-        let crc = self.tuple_get(children, child);
+        let crc = if rc.is_rom() {
+            match self.frozen_child(rc, child) {
+                Some(c) => c,
+                None => return Err(self.bad_code()),
+            }
+        } else {
+            let children = self.heap.get_obj(rc, RC::CHILDREN);
+            if children.is_null() || child >= self.tuple_len(children) {
+                return Err(self.bad_code());
+            }
+            self.tuple_get(children, child)
+        };
         let defaults = if defaults == Obj::NONE {
             Obj::NULL
         } else {
@@ -1433,12 +1454,12 @@ impl<'h> Vm<'h> {
 
     fn add_traceback_here(&mut self, fs: &Fs, exc: Obj) {
         let rc = fs.rc;
-        let code_off = self.heap.get_int(rc, RC::CODE_OFF);
-        let li = self.heap.get_int(rc, RC::LINE_INFO_OFF);
-        let le = self.heap.get_int(rc, RC::CELLS_OFF);
+        let code_off = self.rc_int(rc, RC::CODE_OFF);
+        let li = self.rc_int(rc, RC::LINE_INFO_OFF);
+        let le = self.rc_int(rc, RC::CELLS_OFF);
         let bc = fs.ip0.saturating_sub(code_off);
         let line = upyc_bytecode::prelude::source_line(self.code_slice(&fs.code, li, le), bc);
-        let name_idx = self.heap.get_int(rc, RC::NAME);
+        let name_idx = self.rc_int(rc, RC::NAME);
         let block = self.ctx_qstr(fs.ctx, name_idx).unwrap_or(q!("<module>"));
         let file = self.ctx_qstr(fs.ctx, 0).unwrap_or(q!(""));
         crate::obj::exception::add_traceback(self, exc, file, line, block);

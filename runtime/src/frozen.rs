@@ -1,0 +1,1250 @@
+//! Frozen ROM images: the format's constants, a validating reader ([`Frozen`]) and the VM
+//! side (the image's qstr pool as a second, read-only qstr table; raw codes, qstr tables
+//! and constants read in place; `import` of frozen modules).
+//!
+//! Corresponds to what MicroPython gets from `tools/mpy-tool.py -f` (frozen modules as C
+//! structures compiled into the firmware) and `py/builtinimport.c`'s frozen lookup. Where
+//! we differ: the image is data, not C: little-endian, 4-byte aligned, offsets only (no
+//! pointers, so no relocations), checked at [`Frozen::from_static`] (magic, version,
+//! the runtime's built-in qstr table, every offset, the raw-code tree). The layout is
+//! documented in `docs/frozen-image.md`; `crates/upyc-freeze` writes it with the
+//! constants defined here.
+//!
+//! In place: bytecode, qstr texts, per-module qstr tables, raw-code records, `str`
+//! constants (image qstrs), small ints and `None`/`True`/`False`/`...`. Importing a frozen
+//! module allocates its module object and globals dict, one 4-word context, and one heap
+//! object per `bytes`/big-int/`float`/`complex`/`tuple` constant (made at import from the
+//! image's layout of it); then what the module's code creates.
+//!
+//! Qstr ids: `1..DYN_BASE` are the runtime's built-in qstrs (the image refers to them
+//! directly, so the image is tied to the runtime's built-in table, checked by a
+//! fingerprint); `QSTR_BASE + i` is entry `i` of the image's pool; heap-interned qstrs
+//! stay below `QSTR_BASE`.
+
+use crate::obj::fun::{self, RC};
+use crate::obj::str::SRef;
+use crate::obj::{Obj, TypeId};
+use crate::q;
+use crate::qstr::{self, Qstr, DYN_BASE};
+use crate::vm::Vm;
+use crate::PyResult;
+
+/// First bytes of an image.
+pub const MAGIC: [u8; 4] = *b"UPYF";
+/// Format version written and accepted.
+pub const VERSION: u16 = 1;
+/// Size of the header.
+pub const HEADER_LEN: usize = 48;
+/// Size of a module-table record.
+pub const MODULE_LEN: usize = 36;
+/// Size of a raw-code record without children (with children: 2 more bytes).
+pub const RC_LEN: usize = 4;
+/// Pool entries per block (a `u32` offset to the block's first entry; entries in a block
+/// are found by skipping length-prefixed texts).
+pub const QSTR_BLOCK: usize = 16;
+/// Largest image (raw-code records hold 24-bit data offsets).
+pub const MAX_IMAGE_LEN: usize = 1 << 24;
+/// Size of a constant object's header (kind, slot, length).
+pub const OBJ_HEADER_LEN: usize = 8;
+/// Alignment of every table and record.
+pub const ALIGN: usize = 4;
+/// Qstr id of image pool entry 0.
+pub const QSTR_BASE: u16 = 0x8000;
+/// Most qstrs an image pool holds.
+pub const MAX_QSTRS: usize = 0x7fff;
+/// Deepest raw-code nesting accepted.
+pub const MAX_RC_DEPTH: usize = upyc_bytecode::mpy::MAX_RAW_CODE_DEPTH;
+/// Entries of the VM's cache of image-qstr hashes (a `u16` and a word each).
+pub const FROZEN_HASH_CACHE: usize = 32;
+/// Deepest constant-tuple nesting accepted.
+pub const MAX_CONST_DEPTH: usize = upyc_bytecode::mpy::MAX_CONST_DEPTH;
+
+/// Header field offsets.
+pub mod hdr {
+    /// `u16` format version.
+    pub const VERSION: usize = 4;
+    /// `u8` small-int bits the code was compiled for (the `.mpy` header's).
+    pub const SMALL_INT_BITS: usize = 6;
+    /// `u32` total image length.
+    pub const IMAGE_LEN: usize = 8;
+    /// `u16` number of built-in qstr ids (the runtime's `DYN_BASE`).
+    pub const BUILTIN_QSTRS: usize = 12;
+    /// `u32` fingerprint of the built-in qstr texts ([`super::BUILTIN_FINGERPRINT`]).
+    pub const FINGERPRINT: usize = 16;
+    /// `u32` number of pool qstrs.
+    pub const N_QSTR: usize = 20;
+    /// `u32` offset of the pool's block table: for each block `k` of
+    /// [`super::QSTR_BLOCK`] entries, the `u32` offset of entry `16 * k`. An entry is a
+    /// vuint length and the text; texts are sorted (lookup is a binary search).
+    pub const QSTR_BASES: usize = 24;
+    /// `u32` number of modules.
+    pub const N_MODULES: usize = 36;
+    /// `u32` offset of the module table.
+    pub const MODULES: usize = 40;
+}
+
+/// Module-record field offsets.
+pub mod module {
+    /// `u16` qstr id of the dotted module name.
+    pub const NAME: usize = 0;
+    /// `u16` flags ([`FLAG_PACKAGE`]).
+    pub const FLAGS: usize = 2;
+    /// `u32` offset of the qstr table (`u16` qstr ids).
+    pub const QSTRS: usize = 4;
+    /// `u32` entries in the qstr table.
+    pub const N_QSTRS: usize = 8;
+    /// `u32` offset of the constant table (`u32` entries).
+    pub const CONSTS: usize = 12;
+    /// `u32` entries in the constant table.
+    pub const N_CONSTS: usize = 16;
+    /// `u32` number of constant objects made at import (their slots).
+    pub const N_SLOTS: usize = 20;
+    /// `u32` offset of the module's raw-code table (the module body first, then
+    /// breadth-first, so every record's children are consecutive and after it; then a
+    /// sentinel record whose data offset ends the last function's data).
+    pub const RAW_CODE: usize = 24;
+    /// `u32` size of the `.mpy` it was made from (for `upyc inspect`).
+    pub const MPY_LEN: usize = 28;
+    /// `u32` raw codes in the table (without the sentinel).
+    pub const N_RAW_CODES: usize = 32;
+    /// The module is a package (`__init__`).
+    pub const FLAG_PACKAGE: u16 = 1;
+}
+
+/// Raw-code-record fields. The function data runs from this record's data offset to the
+/// next record's; its prelude is decoded when needed, as MicroPython does.
+pub mod rc {
+    /// `u32`: offset of the function data (prelude and bytecode, unchanged from the
+    /// `.mpy`) in the low 24 bits, number of children in the high 8 (255: see
+    /// [`MANY_CHILDREN`]).
+    pub const HEAD: usize = 0;
+    /// `u16`, only when there are children: byte distance from this record to its first
+    /// child (children are consecutive records).
+    pub const FIRST_CHILD: usize = 4;
+    /// `u16`, only when the high byte is 255: the number of children.
+    pub const MANY_CHILDREN: usize = 6;
+}
+
+/// Constant-table entries (`u32`): `...1` small int (value `entry as i32 >> 1`), `..10`
+/// str constant (qstr id `entry >> 2`), `..00` below 16 an immediate, else the offset of a
+/// constant object (`[kind u8, 0, slot u16, len u32, data]`).
+pub mod konst {
+    /// `None`.
+    pub const NONE: u32 = 0;
+    /// `False`.
+    pub const FALSE: u32 = 4;
+    /// `True`.
+    pub const TRUE: u32 = 8;
+    /// `...`.
+    pub const ELLIPSIS: u32 = 12;
+    /// Object kind: bytes (data: the bytes).
+    pub const KIND_BYTES: u8 = 1;
+    /// Object kind: int too big for a small int (data: decimal text).
+    pub const KIND_INT: u8 = 2;
+    /// Object kind: float (data: the `.mpy` text).
+    pub const KIND_FLOAT: u8 = 3;
+    /// Object kind: complex (data: the `.mpy` text).
+    pub const KIND_COMPLEX: u8 = 4;
+    /// Object kind: tuple (len: item count; data: `u32` entries).
+    pub const KIND_TUPLE: u8 = 5;
+    /// Slot of a constant object nested in a tuple (made with its tuple).
+    pub const NO_SLOT: u16 = 0xffff;
+}
+
+const fn fingerprint() -> u32 {
+    let mut h: u32 = 5381;
+    let mut id = 1;
+    while id < DYN_BASE as usize {
+        let t = match qstr::builtin_text(Qstr(id as u16)) {
+            Some(t) => t.as_bytes(),
+            None => b"",
+        };
+        let mut i = 0;
+        while i < t.len() {
+            h = h.wrapping_mul(33) ^ t[i] as u32;
+            i += 1;
+        }
+        h = h.wrapping_mul(33);
+        id += 1;
+    }
+    h
+}
+
+/// Fingerprint of the runtime's built-in qstr texts, in id order: an image refers to
+/// built-in qstrs by id, so it only runs on a runtime with the same table.
+pub const BUILTIN_FINGERPRINT: u32 = fingerprint();
+
+/// The part of an image found malformed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum Part {
+    /// The header's offsets and counts.
+    Header,
+    /// The qstr pool (offsets, texts).
+    QstrPool,
+    /// The qstr hash index.
+    QstrIndex,
+    /// The module table.
+    ModuleTable,
+    /// A module's qstr table.
+    QstrTable,
+    /// A constant.
+    Constant,
+    /// A raw-code record or its function data.
+    RawCode,
+}
+
+/// Why an image is rejected.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum FrozenError {
+    /// Too short for a header.
+    Truncated,
+    /// The first bytes are not [`MAGIC`].
+    BadMagic,
+    /// Another format version.
+    Version(u16),
+    /// Made for a runtime with another built-in qstr table.
+    QstrTable,
+    /// The code needs more small-int bits than this runtime has.
+    SmallIntBits(u8),
+    /// An offset, count or field out of range.
+    Malformed(Part),
+    /// The VM already has a frozen image.
+    AlreadySet,
+}
+
+impl FrozenError {
+    /// A message for the user.
+    pub fn message(self) -> &'static str {
+        match self {
+            FrozenError::Truncated => "frozen image: too short",
+            FrozenError::BadMagic => "frozen image: bad magic (not a upyc frozen image)",
+            FrozenError::Version(_) => {
+                "frozen image: unsupported version (rebuild it with this upyc)"
+            }
+            FrozenError::QstrTable => {
+                "frozen image: made for another runtime's qstr table (rebuild it with this upyc)"
+            }
+            FrozenError::SmallIntBits(_) => {
+                "frozen image: code needs more small-int bits than this runtime has"
+            }
+            FrozenError::Malformed(p) => match p {
+                Part::Header => "frozen image: malformed header",
+                Part::QstrPool => "frozen image: malformed qstr pool",
+                Part::QstrIndex => "frozen image: malformed qstr index",
+                Part::ModuleTable => "frozen image: malformed module table",
+                Part::QstrTable => "frozen image: malformed module qstr table",
+                Part::Constant => "frozen image: malformed constant",
+                Part::RawCode => "frozen image: malformed raw code",
+            },
+            FrozenError::AlreadySet => "frozen image: the VM already has one",
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Display for FrozenError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            FrozenError::Version(v) => {
+                write!(f, "{} (image v{v}, runtime v{VERSION})", self.message())
+            }
+            FrozenError::SmallIntBits(b) => write!(f, "{} ({b})", self.message()),
+            _ => f.write_str(self.message()),
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for FrozenError {}
+
+#[inline]
+fn u8_at(d: &[u8], off: usize) -> Option<u8> {
+    d.get(off).copied()
+}
+
+#[inline]
+fn u16_at(d: &[u8], off: usize) -> Option<u16> {
+    let b = d.get(off..off.checked_add(2)?)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
+}
+
+#[inline]
+fn u32_at(d: &[u8], off: usize) -> Option<u32> {
+    let b = d.get(off..off.checked_add(4)?)?;
+    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+}
+
+#[inline]
+fn usize_at(d: &[u8], off: usize) -> Option<usize> {
+    u32_at(d, off).map(|v| v as usize)
+}
+
+/// A validated image.
+#[derive(Clone, Copy)]
+pub struct Frozen<'a> {
+    data: &'a [u8],
+    small_int_bits: u8,
+    n_qstr: usize,
+    qstr_bases: usize,
+    n_modules: usize,
+    modules: usize,
+}
+
+/// A module of an image.
+#[derive(Clone, Copy)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct FrozenModule<'a> {
+    /// Dotted name.
+    pub name: &'a [u8],
+    /// Whether it is a package (its `__init__`).
+    pub is_package: bool,
+    /// Offset of its record.
+    pub record: usize,
+    /// Qstr-table entries.
+    pub n_qstrs: usize,
+    /// Constant-table entries.
+    pub n_consts: usize,
+    /// Size of the `.mpy` it came from.
+    pub mpy_len: usize,
+}
+
+/// A raw-code record, decoded.
+#[derive(Clone, Copy)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct RawCodeRecord {
+    /// Offset of the function data.
+    pub data_off: usize,
+    /// Length of the function data.
+    pub data_len: usize,
+    /// Number of children.
+    pub n_children: usize,
+}
+
+/// A bytecode prelude, decoded (the fields the VM keeps in a heap raw code).
+#[derive(Clone, Copy, Default)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub struct PreludeInfo {
+    /// State slots.
+    pub n_state: usize,
+    /// Exception-stack entries.
+    pub n_exc: usize,
+    /// Scope flags.
+    pub scope_flags: usize,
+    /// Positional parameters.
+    pub n_pos: usize,
+    /// Keyword-only parameters.
+    pub n_kwonly: usize,
+    /// Positional parameters with defaults.
+    pub n_def_pos: usize,
+    /// Qstr-table index of the name.
+    pub name: usize,
+    /// Offset of the argument-name vuints.
+    pub names_off: usize,
+    /// Offset of the line-number table.
+    pub line_info_off: usize,
+    /// Offset of the cell-local bytes.
+    pub cells_off: usize,
+    /// Offset of the first opcode.
+    pub code_off: usize,
+}
+
+/// A decoded image raw code (the VM's cache of the last one used).
+#[derive(Clone, Copy, Default)]
+pub(crate) struct RcInfo {
+    data_off: usize,
+    data_len: usize,
+    p: PreludeInfo,
+}
+
+/// The signature and section sizes of a prelude (what a call needs); the name fields are
+/// left 0. `None` if malformed.
+fn decode_head(data: &[u8]) -> Option<PreludeInfo> {
+    use upyc_bytecode::prelude::{Signature, Size};
+    let (sig, n_sig) = Signature::decode(data).ok()?;
+    let (size, n_size) = Size::decode(data.get(n_sig..)?).ok()?;
+    let info_off = n_sig + n_size;
+    let cells_off = info_off.checked_add(size.n_info as usize)?;
+    let code_off = cells_off.checked_add(size.n_cell as usize)?;
+    if code_off > data.len() || sig.n_state == 0 || sig.n_def_pos_args > sig.n_pos_args {
+        return None;
+    }
+    Some(PreludeInfo {
+        n_state: sig.n_state as usize,
+        n_exc: sig.n_exc_stack as usize,
+        scope_flags: sig.scope_flags as usize,
+        n_pos: sig.n_pos_args as usize,
+        n_kwonly: sig.n_kwonly_args as usize,
+        n_def_pos: sig.n_def_pos_args as usize,
+        name: 0,
+        names_off: info_off,
+        line_info_off: info_off,
+        cells_off,
+        code_off,
+    })
+}
+
+/// Decode a bytecode prelude as the loader does; `None` if malformed.
+pub fn decode_prelude(data: &[u8]) -> Option<PreludeInfo> {
+    let head = decode_head(data)?;
+    let info_off = head.names_off;
+    let cells_off = head.cells_off;
+    let mut p = info_off;
+    let mut name = 0;
+    let mut names_off = info_off;
+    for k in 0..1 + head.n_pos + head.n_kwonly {
+        let mut v = 0usize;
+        let mut n = 0;
+        loop {
+            let b = *data.get(p)?;
+            p += 1;
+            n += 1;
+            if n > 5 {
+                return None;
+            }
+            v = (v << 7) | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        if k == 0 {
+            name = v;
+            names_off = p;
+        }
+    }
+    if p > cells_off {
+        return None;
+    }
+    Some(PreludeInfo {
+        name,
+        names_off,
+        line_info_off: p,
+        ..head
+    })
+}
+
+/// A constant-table entry, decoded.
+#[derive(Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(any(test, feature = "std"), derive(Debug))]
+pub enum ConstEntry<'a> {
+    /// A small int.
+    Small(i32),
+    /// A str (a qstr id).
+    Str(u16),
+    /// `None`, `False`, `True`, `...` ([`konst`] values).
+    Imm(u32),
+    /// A constant object: kind, slot, length field, data from the object's payload on.
+    Obj {
+        /// [`konst`] kind.
+        kind: u8,
+        /// Slot in the module's made-at-import table ([`konst::NO_SLOT`] when nested).
+        slot: u16,
+        /// Byte length, or item count of a tuple.
+        len: usize,
+        /// Offset of the payload.
+        data: usize,
+        /// The payload bytes (for a tuple: `4 * len` bytes of entries).
+        bytes: &'a [u8],
+    },
+}
+
+impl Frozen<'static> {
+    /// Check a linked-in image (magic, version, built-in qstr table, every table and
+    /// record) and wrap it.
+    pub fn from_static(data: &'static [u8]) -> Result<Frozen<'static>, FrozenError> {
+        Frozen::parse(data)
+    }
+}
+
+impl<'a> Frozen<'a> {
+    /// Check an image and wrap it (never panics on any input).
+    pub fn parse(data: &'a [u8]) -> Result<Frozen<'a>, FrozenError> {
+        use FrozenError::Malformed as M;
+        if data.len() < HEADER_LEN {
+            return Err(FrozenError::Truncated);
+        }
+        if data[..4] != MAGIC {
+            return Err(FrozenError::BadMagic);
+        }
+        let h = |off| usize_at(data, off).ok_or(FrozenError::Truncated);
+        let version = u16_at(data, hdr::VERSION).ok_or(FrozenError::Truncated)?;
+        if version != VERSION {
+            return Err(FrozenError::Version(version));
+        }
+        if u16_at(data, hdr::BUILTIN_QSTRS) != Some(DYN_BASE)
+            || u32_at(data, hdr::FINGERPRINT) != Some(BUILTIN_FINGERPRINT)
+        {
+            return Err(FrozenError::QstrTable);
+        }
+        let sib = u8_at(data, hdr::SMALL_INT_BITS).ok_or(FrozenError::Truncated)?;
+        if h(hdr::IMAGE_LEN)? != data.len() {
+            return Err(M(Part::Header));
+        }
+        let f = Frozen {
+            data,
+            small_int_bits: sib,
+            n_qstr: h(hdr::N_QSTR)?,
+            qstr_bases: h(hdr::QSTR_BASES)?,
+            n_modules: h(hdr::N_MODULES)?,
+            modules: h(hdr::MODULES)?,
+        };
+        f.check_pool()?;
+        f.check_modules()?;
+        Ok(f)
+    }
+
+    /// Whether `[off, off + len)` lies in the image, `off` aligned.
+    fn span(&self, off: usize, len: usize, part: Part) -> Result<(), FrozenError> {
+        match off.checked_add(len) {
+            Some(end) if end <= self.data.len() && off.is_multiple_of(ALIGN) => Ok(()),
+            _ => Err(FrozenError::Malformed(part)),
+        }
+    }
+
+    fn check_pool(&self) -> Result<(), FrozenError> {
+        use FrozenError::Malformed as M;
+        if self.n_qstr > MAX_QSTRS {
+            return Err(M(Part::QstrPool));
+        }
+        self.span(
+            self.qstr_bases,
+            4 * self.n_qstr.div_ceil(QSTR_BLOCK),
+            Part::QstrPool,
+        )?;
+        let mut p = 0;
+        let mut prev: &[u8] = &[];
+        for i in 0..self.n_qstr {
+            if i % QSTR_BLOCK == 0 {
+                p = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK))
+                    .ok_or(M(Part::QstrPool))?;
+            }
+            let (text, next) = self.entry_at(p).ok_or(M(Part::QstrPool))?;
+            // Sorted and unique (binary search), UTF-8, and not a built-in qstr (one
+            // text, one id: qstrs compare by id).
+            if (i > 0 && text <= prev)
+                || core::str::from_utf8(text).is_err()
+                || qstr::find_builtin(text, qstr::hash_bytes(text)).is_some()
+            {
+                return Err(M(Part::QstrPool));
+            }
+            prev = text;
+            p = next;
+        }
+        Ok(())
+    }
+
+    /// The pool entry at `p`: its text and where the next entry starts.
+    fn entry_at(&self, p: usize) -> Option<(&'a [u8], usize)> {
+        let mut len = 0usize;
+        let mut q = p;
+        for k in 0.. {
+            if k == 4 {
+                return None;
+            }
+            let b = *self.data.get(q)?;
+            q += 1;
+            len = (len << 7) | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        let end = q.checked_add(len)?;
+        Some((self.data.get(q..end)?, end))
+    }
+
+    fn check_modules(&self) -> Result<(), FrozenError> {
+        use FrozenError::Malformed as M;
+        let table = self
+            .n_modules
+            .checked_mul(MODULE_LEN)
+            .ok_or(M(Part::ModuleTable))?;
+        self.span(self.modules, table, Part::ModuleTable)?;
+        for i in 0..self.n_modules {
+            let r = self.modules + i * MODULE_LEN;
+            let f = |o: usize| usize_at(self.data, r + o).ok_or(M(Part::ModuleTable));
+            let name = u16_at(self.data, r + module::NAME).ok_or(M(Part::ModuleTable))?;
+            if !self.qstr_valid(name) {
+                return Err(M(Part::ModuleTable));
+            }
+            let (qt, nq) = (f(module::QSTRS)?, f(module::N_QSTRS)?);
+            self.span(
+                qt,
+                nq.checked_mul(2).ok_or(M(Part::QstrTable))?,
+                Part::QstrTable,
+            )?;
+            for j in 0..nq {
+                let q = u16_at(self.data, qt + 2 * j).ok_or(M(Part::QstrTable))?;
+                if !self.qstr_valid(q) {
+                    return Err(M(Part::QstrTable));
+                }
+            }
+            let (ct, nc, slots) = (
+                f(module::CONSTS)?,
+                f(module::N_CONSTS)?,
+                f(module::N_SLOTS)?,
+            );
+            self.span(
+                ct,
+                nc.checked_mul(4).ok_or(M(Part::Constant))?,
+                Part::Constant,
+            )?;
+            let mut seen_slots = 0usize;
+            for j in 0..nc {
+                let e = u32_at(self.data, ct + 4 * j).ok_or(M(Part::Constant))?;
+                if let ConstEntry::Obj { slot, .. } = self.check_const(e, 0)? {
+                    if slot as usize != seen_slots {
+                        return Err(M(Part::Constant));
+                    }
+                    seen_slots += 1;
+                }
+            }
+            if seen_slots != slots {
+                return Err(M(Part::Constant));
+            }
+            self.check_raw_codes(f(module::RAW_CODE)?, f(module::N_RAW_CODES)?, nq)?;
+        }
+        Ok(())
+    }
+
+    fn qstr_valid(&self, q: u16) -> bool {
+        (q != 0 && q < DYN_BASE) || (q >= QSTR_BASE && ((q - QSTR_BASE) as usize) < self.n_qstr)
+    }
+
+    /// Decode a constant entry, checking it (and a tuple's items) against the image.
+    fn check_const(&self, e: u32, depth: usize) -> Result<ConstEntry<'a>, FrozenError> {
+        use FrozenError::Malformed as M;
+        let c = self.decode_const(e).ok_or(M(Part::Constant))?;
+        match c {
+            ConstEntry::Str(q) if !self.qstr_valid(q) => Err(M(Part::Constant)),
+            ConstEntry::Obj {
+                kind,
+                slot,
+                data,
+                len,
+                bytes,
+            } => {
+                let nested_ok = (depth == 0) == (slot != konst::NO_SLOT);
+                if !nested_ok {
+                    return Err(M(Part::Constant));
+                }
+                match kind {
+                    konst::KIND_BYTES => {}
+                    konst::KIND_INT | konst::KIND_FLOAT | konst::KIND_COMPLEX => {
+                        if core::str::from_utf8(bytes).is_err() {
+                            return Err(M(Part::Constant));
+                        }
+                    }
+                    konst::KIND_TUPLE => {
+                        if depth >= MAX_CONST_DEPTH {
+                            return Err(M(Part::Constant));
+                        }
+                        for k in 0..len {
+                            let it = u32_at(self.data, data + 4 * k).ok_or(M(Part::Constant))?;
+                            self.check_const(it, depth + 1)?;
+                        }
+                    }
+                    _ => return Err(M(Part::Constant)),
+                }
+                Ok(c)
+            }
+            _ => Ok(c),
+        }
+    }
+
+    /// Decode a constant entry (bounds of an object's payload checked, not its items).
+    pub fn decode_const(&self, e: u32) -> Option<ConstEntry<'a>> {
+        if e & 1 == 1 {
+            return Some(ConstEntry::Small(e as i32 >> 1));
+        }
+        if e & 3 == 2 {
+            return u16::try_from(e >> 2).ok().map(ConstEntry::Str);
+        }
+        if e < 16 {
+            return Some(ConstEntry::Imm(e));
+        }
+        let off = e as usize;
+        let kind = u8_at(self.data, off)?;
+        let slot = u16_at(self.data, off + 2)?;
+        let len = usize_at(self.data, off + 4)?;
+        let data = off + OBJ_HEADER_LEN;
+        let n = if kind == konst::KIND_TUPLE {
+            len.checked_mul(4)?
+        } else {
+            len
+        };
+        let bytes = self.data.get(data..data.checked_add(n)?)?;
+        Some(ConstEntry::Obj {
+            kind,
+            slot,
+            len,
+            data,
+            bytes,
+        })
+    }
+
+    /// Check a module's raw-code table: records and sentinel in bounds, data offsets in
+    /// order, every record but the first the child of exactly one earlier record (children
+    /// consecutive, in order: breadth first), preludes decodable.
+    fn check_raw_codes(&self, table: usize, n: usize, n_qstrs: usize) -> Result<(), FrozenError> {
+        use FrozenError::Malformed as M;
+        if n == 0 || !table.is_multiple_of(ALIGN) {
+            return Err(M(Part::RawCode));
+        }
+        // `r`: the record checked; `c`/`ic`: the next record to be claimed as a child.
+        let mut r = table;
+        let mut c = self.next_raw_code(table).ok_or(M(Part::RawCode))?;
+        let mut ic = 1;
+        for i in 0..n {
+            let rec = self.raw_code(r).ok_or(M(Part::RawCode))?;
+            if rec.n_children > 0 {
+                let first = self.rc_u16(r, rc::FIRST_CHILD) as usize;
+                if ic <= i || r + first != c {
+                    return Err(M(Part::RawCode));
+                }
+                for _ in 0..rec.n_children {
+                    if ic >= n {
+                        return Err(M(Part::RawCode));
+                    }
+                    c = self.next_raw_code(c).ok_or(M(Part::RawCode))?;
+                    ic += 1;
+                }
+            }
+            let data = &self.data[rec.data_off..rec.data_off + rec.data_len];
+            match decode_prelude(data) {
+                Some(p) if p.name < n_qstrs && self.arg_names_valid(data, &p, n_qstrs) => {}
+                _ => return Err(M(Part::RawCode)),
+            }
+            r = self.next_raw_code(r).ok_or(M(Part::RawCode))?;
+        }
+        if ic != n {
+            return Err(M(Part::RawCode));
+        }
+        Ok(())
+    }
+
+    /// Whether every argument name of a prelude is in the module's qstr table.
+    fn arg_names_valid(&self, data: &[u8], p: &PreludeInfo, n_qstrs: usize) -> bool {
+        let mut q = p.names_off;
+        for _ in 0..p.n_pos + p.n_kwonly {
+            let mut v = 0usize;
+            loop {
+                let Some(&b) = data.get(q) else {
+                    return false;
+                };
+                q += 1;
+                v = (v << 7) | (b & 0x7f) as usize;
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            if v >= n_qstrs {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// The record after record `r` in its table.
+    pub fn next_raw_code(&self, r: usize) -> Option<usize> {
+        let head = u32_at(self.data, r + rc::HEAD)?;
+        let next = r + match head >> 24 {
+            0 => RC_LEN,
+            255 => RC_LEN + 4,
+            _ => RC_LEN + 2,
+        };
+        (next + RC_LEN <= self.data.len()).then_some(next)
+    }
+
+    /// Number of children of record `r`.
+    fn rc_children(&self, r: usize) -> Option<usize> {
+        match u32_at(self.data, r + rc::HEAD)? >> 24 {
+            255 => u16_at(self.data, r + rc::MANY_CHILDREN).map(usize::from),
+            n => Some(n as usize),
+        }
+    }
+
+    fn rc_u16(&self, r: usize, f: usize) -> u16 {
+        u16_at(self.data, r + f).unwrap_or(0)
+    }
+
+    /// The image bytes.
+    pub fn data(&self) -> &'a [u8] {
+        self.data
+    }
+
+    /// Small-int bits the code was compiled for.
+    pub fn small_int_bits(&self) -> u8 {
+        self.small_int_bits
+    }
+
+    /// Number of qstrs in the pool.
+    pub fn qstr_count(&self) -> usize {
+        self.n_qstr
+    }
+
+    /// Text of pool qstr `i` (empty if out of range).
+    pub fn pool_text(&self, i: usize) -> &'a [u8] {
+        if i >= self.n_qstr {
+            return &[];
+        }
+        let Some(mut p) = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK)) else {
+            return &[];
+        };
+        for _ in 0..i % QSTR_BLOCK {
+            match self.entry_at(p) {
+                Some((_, next)) => p = next,
+                None => return &[],
+            }
+        }
+        self.entry_at(p).map_or(&[], |(t, _)| t)
+    }
+
+    /// Text of a qstr id the image uses (built-in or pool).
+    pub fn qstr_text(&self, q: u16) -> &'a [u8] {
+        if q >= QSTR_BASE {
+            self.pool_text((q - QSTR_BASE) as usize)
+        } else {
+            qstr::builtin_text(Qstr(q)).map_or(&[], str::as_bytes)
+        }
+    }
+
+    /// Pool index of this text, if the pool has it: a binary search over the blocks'
+    /// first entries (texts are sorted), then a scan of one block.
+    pub fn find_pool(&self, b: &[u8]) -> Option<usize> {
+        let n_blocks = self.n_qstr.div_ceil(QSTR_BLOCK);
+        let block_start = |k: usize| usize_at(self.data, self.qstr_bases + 4 * k);
+        // The last block whose first text is <= b.
+        let (mut lo, mut hi) = (0, n_blocks);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let (first, _) = self.entry_at(block_start(mid)?)?;
+            if first <= b {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let k = lo.checked_sub(1)?;
+        let mut p = block_start(k)?;
+        for i in k * QSTR_BLOCK..((k + 1) * QSTR_BLOCK).min(self.n_qstr) {
+            let (t, next) = self.entry_at(p)?;
+            match t.cmp(b) {
+                core::cmp::Ordering::Equal => return Some(i),
+                core::cmp::Ordering::Greater => return None,
+                core::cmp::Ordering::Less => p = next,
+            }
+        }
+        None
+    }
+
+    /// Number of modules.
+    pub fn module_count(&self) -> usize {
+        self.n_modules
+    }
+
+    /// Module `i`.
+    pub fn module(&self, i: usize) -> Option<FrozenModule<'a>> {
+        if i >= self.n_modules {
+            return None;
+        }
+        let r = self.modules + i * MODULE_LEN;
+        let name = u16_at(self.data, r + module::NAME)?;
+        Some(FrozenModule {
+            name: self.qstr_text(name),
+            is_package: u16_at(self.data, r + module::FLAGS)? & module::FLAG_PACKAGE != 0,
+            record: r,
+            n_qstrs: usize_at(self.data, r + module::N_QSTRS)?,
+            n_consts: usize_at(self.data, r + module::N_CONSTS)?,
+            mpy_len: usize_at(self.data, r + module::MPY_LEN)?,
+        })
+    }
+
+    /// Index of the module with this dotted name.
+    pub fn find_module(&self, name: &[u8]) -> Option<usize> {
+        (0..self.n_modules).find(|&i| self.module(i).is_some_and(|m| m.name == name))
+    }
+
+    /// A `u32` field of module record `r`.
+    pub fn module_field(&self, r: usize, f: usize) -> usize {
+        usize_at(self.data, r + f).unwrap_or(0)
+    }
+
+    /// Entry `i` of the qstr table of module record `r`.
+    pub fn module_qstr(&self, r: usize, i: usize) -> Option<u16> {
+        if i >= self.module_field(r, module::N_QSTRS) {
+            return None;
+        }
+        u16_at(self.data, self.module_field(r, module::QSTRS) + 2 * i)
+    }
+
+    /// Entry `i` of the constant table of module record `r`.
+    pub fn module_const(&self, r: usize, i: usize) -> Option<u32> {
+        if i >= self.module_field(r, module::N_CONSTS) {
+            return None;
+        }
+        u32_at(self.data, self.module_field(r, module::CONSTS) + 4 * i)
+    }
+
+    /// The raw-code record at `r` (its data runs to the next record's data offset).
+    pub fn raw_code(&self, r: usize) -> Option<RawCodeRecord> {
+        let head = u32_at(self.data, r + rc::HEAD)?;
+        let next = self.next_raw_code(r)?;
+        let a = (head & 0xff_ffff) as usize;
+        let b = (u32_at(self.data, next + rc::HEAD)? & 0xff_ffff) as usize;
+        if b < a || b > self.data.len() {
+            return None;
+        }
+        Some(RawCodeRecord {
+            data_off: a,
+            data_len: b - a,
+            n_children: self.rc_children(r)?,
+        })
+    }
+
+    /// Offset of child `i` of raw-code record `r`.
+    pub fn raw_code_child(&self, r: usize, i: usize) -> Option<usize> {
+        let n = self.rc_children(r)?;
+        if i >= n {
+            return None;
+        }
+        let mut c = r + self.rc_u16(r, rc::FIRST_CHILD) as usize;
+        for _ in 0..i {
+            c = self.next_raw_code(c)?;
+        }
+        Some(c)
+    }
+
+    /// The decoded prelude of raw-code record `r`.
+    pub fn prelude(&self, r: usize) -> Option<PreludeInfo> {
+        let rec = self.raw_code(r)?;
+        decode_prelude(self.data.get(rec.data_off..rec.data_off + rec.data_len)?)
+    }
+}
+
+/// Decoded `Obj` of a ROM reference: the image offset.
+#[inline]
+fn rom_off(o: Obj) -> usize {
+    o.raw() >> 3
+}
+
+#[inline]
+fn rom(off: usize) -> Obj {
+    Obj(off << 3 | 0b100)
+}
+
+impl<'h> Vm<'h> {
+    /// Give the VM a frozen image: its modules are then found first by `import`.
+    pub fn set_frozen(&mut self, f: Frozen<'static>) -> Result<(), FrozenError> {
+        if self.frozen.is_some() {
+            return Err(FrozenError::AlreadySet);
+        }
+        if f.small_int_bits() as u32 > crate::obj::SMALL_INT_BITS {
+            return Err(FrozenError::SmallIntBits(f.small_int_bits()));
+        }
+        if self.n_images >= self.images.len() {
+            return Err(FrozenError::AlreadySet);
+        }
+        self.images[self.n_images] = f.data();
+        self.frozen_img = self.n_images;
+        self.n_images += 1;
+        self.frozen = Some(f);
+        Ok(())
+    }
+
+    /// The frozen image, if any.
+    pub fn frozen(&self) -> Option<&Frozen<'static>> {
+        self.frozen.as_ref()
+    }
+
+    /// Text of an image qstr (`q >= QSTR_BASE`).
+    pub(crate) fn frozen_qstr_ref(&self, q: Qstr) -> SRef {
+        match &self.frozen {
+            Some(f) => SRef::Static(f.qstr_text(q.0)),
+            None => SRef::Static(b""),
+        }
+    }
+
+    /// `hash(q)` of an image qstr: from a small direct-mapped cache, else computed from
+    /// the text (the image stores no hashes: they would cost 4 bytes per string, and the
+    /// runtime's hash depends on the word size).
+    pub(crate) fn frozen_qstr_hash(&self, q: Qstr) -> usize {
+        let slot = q.0 as usize % FROZEN_HASH_CACHE;
+        if self.frozen_hash_ids[slot].get() == q.0 {
+            return self.frozen_hashes[slot].get();
+        }
+        let h = qstr::hash_bytes(self.sbytes(self.frozen_qstr_ref(q)));
+        self.frozen_hash_ids[slot].set(q.0);
+        self.frozen_hashes[slot].set(h);
+        h
+    }
+
+    /// The image qstr with this text, if the image has it.
+    pub(crate) fn frozen_find_qstr(&self, b: &[u8]) -> Option<Qstr> {
+        let i = self.frozen.as_ref()?.find_pool(b)?;
+        Some(Qstr(QSTR_BASE + i as u16))
+    }
+
+    /// A field of raw code `rc` (heap object or image record).
+    #[inline]
+    pub(crate) fn rc_int(&self, rc: Obj, f: usize) -> usize {
+        if rc.is_rom() {
+            self.frozen_rc_field(rom_off(rc), f)
+        } else {
+            self.heap.get_int(rc, f)
+        }
+    }
+
+    /// A field of the image raw-code record at `r`. A call reads several fields of one
+    /// record, so the last decoded prelude is kept.
+    fn frozen_rc_field(&self, r: usize, f: usize) -> usize {
+        let Some(fr) = &self.frozen else {
+            return 0;
+        };
+        // The argument names and line table: only for keyword arguments and tracebacks.
+        if matches!(f, RC::NAME | RC::NAMES_OFF | RC::LINE_INFO_OFF) {
+            let p = fr.prelude(r).unwrap_or_default();
+            return match f {
+                RC::NAME => p.name,
+                RC::NAMES_OFF => p.names_off,
+                _ => p.line_info_off,
+            };
+        }
+        let (key, mut info) = self.frozen_rc_cache.get();
+        if key != r {
+            info = fr
+                .raw_code(r)
+                .and_then(|rec| {
+                    let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
+                    Some(RcInfo {
+                        data_off: rec.data_off,
+                        data_len: rec.data_len,
+                        p: decode_head(data)?,
+                    })
+                })
+                .unwrap_or_default();
+            self.frozen_rc_cache.set((r, info));
+        }
+        let p = &info.p;
+        match f {
+            RC::DATA_OFF => info.data_off,
+            RC::DATA_LEN => info.data_len,
+            RC::N_STATE => p.n_state,
+            RC::N_EXC => p.n_exc,
+            RC::SCOPE_FLAGS => p.scope_flags,
+            RC::N_POS => p.n_pos,
+            RC::N_KWONLY => p.n_kwonly,
+            RC::N_DEF_POS => p.n_def_pos,
+            RC::NAME => p.name,
+            RC::NAMES_OFF => p.names_off,
+            RC::LINE_INFO_OFF => p.line_info_off,
+            RC::CELLS_OFF => p.cells_off,
+            RC::N_CELL => p.code_off - p.cells_off,
+            RC::CODE_OFF => p.code_off,
+            _ => 0,
+        }
+    }
+
+    /// (image number, data offset, data length) of an image raw code.
+    pub(crate) fn frozen_code(&self, rc: Obj) -> (usize, usize, usize) {
+        match &self.frozen {
+            Some(f) => match f.raw_code(rom_off(rc)) {
+                Some(r) => (self.frozen_img, r.data_off, r.data_len),
+                None => (usize::MAX - 1, 0, 0),
+            },
+            None => (usize::MAX - 1, 0, 0),
+        }
+    }
+
+    /// Child `i` of an image raw code.
+    pub(crate) fn frozen_child(&self, rc: Obj, i: usize) -> Option<Obj> {
+        self.frozen
+            .as_ref()?
+            .raw_code_child(rom_off(rc), i)
+            .map(rom)
+    }
+
+    /// Qstr `i` of a frozen module's table (`t` is the context's ROM qstr-table reference).
+    pub(crate) fn frozen_ctx_qstr(&self, t: Obj, i: usize) -> Option<Qstr> {
+        self.frozen.as_ref()?.module_qstr(rom_off(t), i).map(Qstr)
+    }
+
+    /// Constant `i` of a frozen module (context `ctx`).
+    pub(crate) fn frozen_const(&mut self, ctx: Obj, i: usize) -> Option<Obj> {
+        let t = self.heap.get_obj(ctx, fun::CTX_QSTRS);
+        let f = self.frozen?;
+        let e = f.module_const(rom_off(t), i)?;
+        match f.decode_const(e)? {
+            ConstEntry::Obj { slot, .. } => {
+                let made = self.heap.get_obj(ctx, fun::CTX_CONSTS);
+                if (slot as usize) < self.tuple_len(made) {
+                    Some(self.tuple_get(made, slot as usize))
+                } else {
+                    None
+                }
+            }
+            c => Some(simple_const(c)),
+        }
+    }
+
+    /// Make a constant object from its image layout.
+    fn make_const(
+        &mut self,
+        f: &Frozen<'static>,
+        c: ConstEntry<'static>,
+        depth: usize,
+    ) -> PyResult<Obj> {
+        let ConstEntry::Obj {
+            kind,
+            len,
+            data,
+            bytes,
+            ..
+        } = c
+        else {
+            return Ok(simple_const(c));
+        };
+        match kind {
+            konst::KIND_BYTES => self.new_str_like(TypeId::BYTES, bytes),
+            konst::KIND_INT => crate::print::parse_int(self, SRef::Static(bytes), 10, Obj::NONE),
+            konst::KIND_FLOAT => {
+                #[cfg(feature = "float")]
+                {
+                    match crate::print::parse_float(bytes) {
+                        Some(v) => self.new_float(v),
+                        None => Err(self.raise(TypeId::VALUE_ERROR, "incompatible frozen image")),
+                    }
+                }
+                #[cfg(not(feature = "float"))]
+                Err(self.raise(TypeId::VALUE_ERROR, "float not supported"))
+            }
+            konst::KIND_COMPLEX => {
+                #[cfg(feature = "complex")]
+                {
+                    match crate::obj::complex::parse_complex(bytes) {
+                        Some((re, im)) => self.new_complex(re, im),
+                        None => Err(self.raise(TypeId::VALUE_ERROR, "incompatible frozen image")),
+                    }
+                }
+                #[cfg(not(feature = "complex"))]
+                Err(self.raise(TypeId::VALUE_ERROR, "complex values not supported"))
+            }
+            konst::KIND_TUPLE if depth < MAX_CONST_DEPTH => {
+                let t = self.alloc_tuple(len)?;
+                let mark = self.roots_mark();
+                let r = (|| {
+                    self.root(t)?;
+                    for k in 0..len {
+                        let e = u32_at(f.data(), data + 4 * k).unwrap_or(0);
+                        let item = match f.decode_const(e) {
+                            Some(c) => self.make_const(f, c, depth + 1)?,
+                            None => Obj::NONE,
+                        };
+                        self.heap.set_obj(t, crate::obj::tuple::T_ITEMS + k, item);
+                    }
+                    Ok(t)
+                })();
+                self.unroot_to(mark);
+                r
+            }
+            _ => Err(self.raise(TypeId::VALUE_ERROR, "incompatible frozen image")),
+        }
+    }
+
+    /// Import frozen module `full` (already known not to be in `sys.modules`) under `key`;
+    /// `Ok(None)` if the image has no such module.
+    pub(crate) fn import_frozen(&mut self, full: &[u8], key: Obj) -> PyResult<Option<Obj>> {
+        let f = match self.frozen {
+            Some(f) => f,
+            None => return Ok(None),
+        };
+        let idx = match f.find_module(full) {
+            Some(i) => i,
+            None => return Ok(None),
+        };
+        let Some(info) = f.module(idx) else {
+            return Ok(None);
+        };
+        let r = info.record;
+        let m = self.new_module(key)?;
+        self.root(m)?;
+        let g = self.module_globals(m);
+        if info.is_package {
+            // Submodules are found by dotted name in the image; `__path__` marks a package.
+            self.dict_set(g, Obj::qstr(q!("__path__")), key)?;
+        }
+        self.dict_set(self.modules, key, m)?;
+        let res = (|| {
+            let n_slots = f.module_field(r, module::N_SLOTS);
+            let made = if n_slots == 0 {
+                Obj::NULL
+            } else {
+                let t = self.alloc_tuple(n_slots)?;
+                for k in 0..n_slots {
+                    self.heap
+                        .set_obj(t, crate::obj::tuple::T_ITEMS + k, Obj::NONE);
+                }
+                t
+            };
+            self.root(made)?;
+            for k in 0..info.n_consts {
+                let c = f.module_const(r, k).and_then(|e| f.decode_const(e));
+                if let Some(c @ ConstEntry::Obj { slot, .. }) = c {
+                    let o = self.make_const(&f, c, 0)?;
+                    if (slot as usize) < n_slots {
+                        self.heap
+                            .set_obj(made, crate::obj::tuple::T_ITEMS + slot as usize, o);
+                    }
+                }
+            }
+            let ctx = self.alloc(TypeId::CONTEXT, 0, fun::CTX_WORDS)?;
+            self.heap.set_obj(ctx, fun::CTX_GLOBALS, g);
+            self.heap.set_obj(ctx, fun::CTX_QSTRS, rom(r));
+            self.heap.set_obj(ctx, fun::CTX_CONSTS, made);
+            self.root(ctx)?;
+            let rc = rom(f.module_field(r, module::RAW_CODE));
+            let fun = fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)?;
+            self.root(fun)?;
+            self.exec_code(fun, m)
+        })();
+        if res.is_err() {
+            let e = self.take_exception();
+            let _ = self.dict_del(self.modules, key);
+            self.pending = e;
+            return Err(crate::PyErr);
+        }
+        self.bind_in_parent(key, m)?;
+        Ok(Some(m))
+    }
+
+    /// Import frozen module `name` (registered in `sys.modules` under its name).
+    pub fn exec_frozen(&mut self, name: &str) -> PyResult<Obj> {
+        self.exec_frozen_as(name, name)
+    }
+
+    /// Run frozen module `name` as a new module called `as_name` (e.g. `__main__`).
+    pub fn exec_frozen_as(&mut self, name: &str, as_name: &str) -> PyResult<Obj> {
+        let mark = self.roots_mark();
+        let r = (|| {
+            let key = self.new_str(as_name.as_bytes())?;
+            self.root(key)?;
+            match self.import_frozen(name.as_bytes(), key)? {
+                Some(m) => Ok(m),
+                None => Err(self.raise(TypeId::IMPORT_ERROR, "no frozen module of that name")),
+            }
+        })();
+        self.unroot_to(mark);
+        r
+    }
+}
+
+fn simple_const(c: ConstEntry) -> Obj {
+    match c {
+        ConstEntry::Small(v) => Obj::small_unchecked(v as isize),
+        ConstEntry::Str(q) => Obj::qstr(Qstr(q)),
+        ConstEntry::Imm(konst::FALSE) => Obj::FALSE,
+        ConstEntry::Imm(konst::TRUE) => Obj::TRUE,
+        ConstEntry::Imm(konst::ELLIPSIS) => Obj::ELLIPSIS,
+        _ => Obj::NONE,
+    }
+}
