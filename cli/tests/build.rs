@@ -394,3 +394,56 @@ fn killed_build_leaves_no_partial_or_trusted_stale_output() {
         "no kill landed mid-build; the test did not test anything"
     );
 }
+
+#[test]
+fn frozen_target_writes_an_object_holding_every_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path();
+    std::fs::create_dir_all(p.join("pkg")).unwrap();
+    std::fs::write(
+        p.join("main.py"),
+        "import pkg.util\nprint(pkg.util.twice(21))\n",
+    )
+    .unwrap();
+    std::fs::write(p.join("pkg/__init__.py"), "NAME = 'pkg'\n").unwrap();
+    std::fs::write(p.join("pkg/util.py"), "def twice(x):\n    return 2 * x\n").unwrap();
+    std::fs::write(
+        p.join("upyc.toml"),
+        "[project]\nname = \"fw\"\n\n[target.board]\noutput = [\"mpy\", \"frozen\"]\n\
+         triple = \"thumbv7m-none-eabi\"\n",
+    )
+    .unwrap();
+    let out = upyc(p, &["build"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let obj = std::fs::read(p.join("build/board/frozen.o")).expect("the frozen object");
+    // An ARM ELF relocatable object whose image holds the three modules, each with the
+    // bytes mpy-cross writes (the target's .mpy files are those bytes too).
+    assert_eq!(&obj[..4], b"\x7fELF");
+    let found = upyc_freeze::inspect::locate(&obj, "upyc_frozen").expect("image symbol");
+    let image = upyc_freeze::inspect::image_in(&obj, &found);
+    let mut modules = upyc_freeze::Image::to_modules(image).expect("image reads back");
+    modules.sort_by(|a, b| a.name.cmp(&b.name));
+    let names: Vec<(&str, bool)> = modules
+        .iter()
+        .map(|m| (m.name.as_str(), m.is_package))
+        .collect();
+    assert_eq!(names, [("main", false), ("pkg", true), ("pkg.util", false)]);
+    for (m, rel) in modules
+        .iter()
+        .zip(["main.py", "pkg/__init__.py", "pkg/util.py"])
+    {
+        assert_eq!(m.mpy, mpy_cross(p, rel, &[]), "{rel}");
+    }
+    // A no-op rebuild leaves the object alone.
+    let before = std::fs::metadata(p.join("build/board/frozen.o"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    let out = upyc(p, &["build"]);
+    assert!(out.status.success());
+    let after = std::fs::metadata(p.join("build/board/frozen.o"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(before, after);
+}

@@ -499,14 +499,17 @@ impl Validator<'_> {
             None => None,
             Some(span) => {
                 let triple = match raw.triple {
-                    Some(t) if t.get_ref().split('-').filter(|s| !s.is_empty()).count() >= 2 => {
+                    Some(t) if upyc_freeze::Target::from_triple(t.get_ref()).is_ok() => {
                         t.into_inner()
                     }
                     Some(t) => {
                         return Err(self.err(
                             t.span(),
                             &format!("{key}.triple"),
-                            "not a target triple (e.g. \"thumbv7m-none-eabi\")",
+                            format!(
+                                "not a target the freezer knows (known: {})",
+                                upyc_freeze::Target::known_names()
+                            ),
                         ))
                     }
                     None => {

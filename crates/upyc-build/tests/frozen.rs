@@ -1,6 +1,7 @@
-//! The frozen-output path of a build, with a stand-in freezer (upyc-freeze is not linked in
-//! yet): the freezer gets every module, sorted by dotted name, with mpy-cross's bytes; the
-//! object is rewritten only when a module changed; a failing module leaves no object.
+//! The frozen-output path of a build, with a readable stand-in freezer (the real one,
+//! upyc-freeze, is checked in cli/tests/build.rs): the freezer gets every module, sorted by
+//! dotted name, with mpy-cross's bytes; the object is rewritten only when a module changed; a
+//! failing module leaves no object.
 
 use std::path::Path;
 use std::process::Command;
