@@ -56,17 +56,21 @@ fn run() -> Result<(), String> {
     for py in entries {
         compile_program(&py, &out)?;
     }
-    // The example program, for the `blink` binary.
-    let blink = root.join("../examples/blink/main.py");
-    println!("cargo:rerun-if-changed={}", blink.display());
-    let source = fs::read(&blink).map_err(|e| format!("{}: {e}", blink.display()))?;
-    let options = CompileOptions {
-        source_name: "main.py".to_string(),
-        ..CompileOptions::default()
-    };
-    let mpy = compile_source(&source, &options)
-        .map_err(|e| format!("{}: does not compile: {e}", blink.display()))?;
-    fs::write(out.join("blink_main.mpy"), mpy).map_err(|e| format!("blink_main.mpy: {e}"))?;
+    // Frozen images (upyc-build's build-script API): the example program for `blink`
+    // (OUT_DIR/blink/upyc_frozen.bin) and programs/ for `showcase` and `oom`
+    // (OUT_DIR/programs/upyc_frozen.bin).
+    for (src, dest) in [("../examples/blink", "blink"), ("programs", "programs")] {
+        let src = root.join(src);
+        let dest = out.join(dest);
+        fs::create_dir_all(&dest).map_err(|e| format!("{}: {e}", dest.display()))?;
+        upyc_build::build_script::freeze_dir_to(
+            &src,
+            &dest,
+            &upyc_build::FreezeOptions::default(),
+            &mut std::io::stdout(),
+        )
+        .map_err(|e| format!("freezing {}: {e}", src.display()))?;
+    }
     Ok(())
 }
 

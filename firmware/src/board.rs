@@ -69,7 +69,10 @@ impl BoardHost {
             return;
         }
         self.pins.level[p] = self.pins.latch[p];
-        let name = PINS.iter().find(|x| usize::from(x.1) == p).map_or("?", |x| x.0);
+        let name = PINS
+            .iter()
+            .find(|x| usize::from(x.1) == p)
+            .map_or("?", |x| x.0);
         self.console.stdout(name.as_bytes());
         self.console.stdout(if self.pins.level[p] {
             b" -> 1\n"

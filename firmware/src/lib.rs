@@ -33,6 +33,8 @@ pub const EXIT_HARD_FAULT: i32 = 102;
 pub const EXIT_FAULT: i32 = 103;
 /// Exit status when the stack grew down into .bss (the heap may be corrupt).
 pub const EXIT_STACK_OVERFLOW: i32 = 104;
+/// Exit status when the frozen image is refused (wrong magic or version, malformed).
+pub const EXIT_BAD_IMAGE: i32 = 4;
 
 /// SYS_EXIT_EXTENDED: like SYS_EXIT, but the host sees the status code.
 const SYS_EXIT_EXTENDED: usize = 0x20;
@@ -73,10 +75,11 @@ pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
     exit(code)
 }
 
-/// Run `.mpy` bytes as `__main__` on the board ([`board::BoardHost`]: pins, clock,
-/// console) over `heap`, then print `ram: heap_size=N heap_peak=N stack_peak=N` on stdout
-/// and exit: 0 on success, 1 after an uncaught exception (traceback on stderr).
-pub fn run_on_board(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
+/// Run frozen module `module` of the ROM image `image` as `__main__` on the board
+/// ([`board::BoardHost`]: pins, clock, console) over `heap`, then print
+/// `ram: heap_size=N heap_peak=N stack_peak=N` on stdout and exit: 0 on success, 1 after an
+/// uncaught exception (traceback on stderr), [`EXIT_BAD_IMAGE`] if the image is refused.
+pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mut [u8]>) -> ! {
     let mut host = board::BoardHost::new();
     let Some(heap) = heap else { exit(EXIT_NO_VM) };
     let config = Config {
@@ -88,7 +91,21 @@ pub fn run_on_board(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
             Ok(vm) => vm,
             Err(_) => exit(EXIT_NO_VM),
         };
-        let code = match vm.exec_mpy_static("__main__", mpy) {
+        let frozen = match upyc_runtime::Frozen::from_static(image) {
+            Ok(f) => f,
+            Err(e) => {
+                drop(vm);
+                host.console.stderr(e.message().as_bytes());
+                host.console.stderr(b"\n");
+                exit(EXIT_BAD_IMAGE)
+            }
+        };
+        if vm.set_frozen(frozen).is_err() {
+            drop(vm);
+            host.console.stderr(b"firmware: frozen image refused\n");
+            exit(EXIT_BAD_IMAGE)
+        }
+        let code = match vm.exec_frozen_as(module, "__main__") {
             Ok(_) => 0,
             Err(_) => {
                 let exc = vm.take_exception();

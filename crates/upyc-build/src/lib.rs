@@ -34,6 +34,12 @@ use rayon::prelude::*;
 use upyc_compiler::{CompileError, CompileOptions};
 
 use cache::{Cache, Entry, FrozenEntry, Stamp};
+/// For a firmware's `build.rs`: compile and freeze a directory of Python into `OUT_DIR` with
+/// `cargo:rerun-if-changed` lines (`build_script::freeze_dir(dir, &FreezeOptions::default())`),
+/// so `cargo build` of the firmware is the whole workflow.
+pub use upyc_freeze::build_script;
+pub use upyc_freeze::FreezeOptions;
+
 pub use discover::SourceFile;
 pub use frozen::FrozenModule;
 pub use manifest::{Manifest, ManifestError, ModuleOptions, Target, MANIFEST_FILE};

@@ -14,7 +14,8 @@ const BLINK_HEAP: usize = 2048;
 #[cortex_m_rt::entry]
 fn main() -> ! {
     run_on_board(
-        include_bytes!(concat!(env!("OUT_DIR"), "/blink_main.mpy")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/blink/upyc_frozen.bin")),
+        "main",
         take_heap!(BLINK_HEAP),
     )
 }

@@ -11,7 +11,8 @@ const HEAP_BYTES: usize = 2048;
 #[cortex_m_rt::entry]
 fn main() -> ! {
     run_on_board(
-        include_bytes!(concat!(env!("OUT_DIR"), "/showcase.mpy")),
+        include_bytes!(concat!(env!("OUT_DIR"), "/programs/upyc_frozen.bin")),
+        "showcase",
         take_heap!(HEAP_BYTES),
     )
 }
