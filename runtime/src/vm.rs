@@ -29,6 +29,8 @@ pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 96 };
 pub const MAX_IMAGES: usize = 8;
 /// Native modules registered with [`Vm::register_module`].
 pub const MAX_EXT_MODULES: usize = 8;
+/// Frames of returned calls kept for reuse by the next calls (see [`Vm::frame_cache`]).
+pub const FRAME_CACHE: usize = 8;
 
 /// A native module a firmware (or host) adds: a name and a table of functions.
 pub struct ModuleDef {
@@ -120,6 +122,11 @@ pub struct Vm<'h> {
     pub(crate) opt_level: isize,
     /// `micropython.heap_lock()` depth: allocation raises MemoryError while non-zero.
     pub(crate) heap_locked: usize,
+    /// Frames of calls that returned (nothing references them any more), with their
+    /// size in blocks: a call of the same size reuses one instead of allocating. Not a
+    /// root: a collection empties it and sweeps them.
+    pub(crate) frame_cache: [(Obj, usize); FRAME_CACHE],
+    pub(crate) n_frame_cache: usize,
 }
 
 impl<'h> Vm<'h> {
@@ -156,6 +163,8 @@ impl<'h> Vm<'h> {
             steps: 0,
             opt_level: 0,
             heap_locked: 0,
+            frame_cache: [(Obj::NULL, 0); FRAME_CACHE],
+            n_frame_cache: 0,
         };
         vm.init().map_err(|_| InitError::HeapTooSmall)?;
         Ok(vm)
@@ -252,6 +261,8 @@ impl<'h> Vm<'h> {
 
     /// Run a garbage collection now.
     pub fn collect(&mut self) {
+        // Cached frames are garbage: let the sweep free them.
+        self.n_frame_cache = 0;
         let mut m = self.heap.begin_collect();
         let fixed = [
             self.pending,

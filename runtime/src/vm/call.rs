@@ -11,9 +11,9 @@
 //! slice) instead of being copied into a C array.
 
 use super::dispatch::{FrameMode, F_NSTATE, F_STATE};
-use super::{Fmt, Vm};
+use super::{Fmt, Vm, FRAME_CACHE};
 use crate::builtins::NativeKind;
-use crate::gc::WORD;
+use crate::gc::{BLOCK, WORD};
 use crate::obj::fun::{self, RC};
 use crate::obj::list::A_ITEMS;
 use crate::obj::{Obj, TypeId};
@@ -345,13 +345,46 @@ impl<'h> Vm<'h> {
         let rc = self.heap.get_obj(f, fun::F_RC);
         let n_state = self.heap.get_int(rc, RC::N_STATE);
         let n_exc = self.heap.get_int(rc, RC::N_EXC);
-        let frame = self.alloc(TypeId::FRAME, 0, F_STATE + n_state + 3 * n_exc)?;
+        let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
         super::dispatch::init_frame(self, frame, f, n_state, n_exc);
         let mark = self.roots_mark();
         self.root(frame)?;
         let r = self.bind_args(frame, f, rc, a);
         self.unroot_to(mark);
         r.map(|_| frame)
+    }
+
+    /// A zeroed frame object of `n_words` words: a cached one of the same size if
+    /// there is one, else a new allocation.
+    fn alloc_frame(&mut self, n_words: usize) -> PyResult<Obj> {
+        let blocks = (n_words * WORD).div_ceil(BLOCK);
+        let n = self.n_frame_cache;
+        for i in (0..n).rev() {
+            let (frame, b) = self.frame_cache[i];
+            if b == blocks {
+                self.frame_cache[i] = self.frame_cache[n - 1];
+                self.n_frame_cache = n - 1;
+                self.heap.bytes_mut(frame.offset(), blocks * BLOCK).fill(0);
+                self.heap
+                    .set(frame, 0, crate::obj::header::make(TypeId::FRAME, 0));
+                return Ok(frame);
+            }
+        }
+        self.alloc(TypeId::FRAME, 0, n_words)
+    }
+
+    /// A frame of a finished call that nothing references any more: keep it for reuse
+    /// (or free it when the cache is full).
+    pub(crate) fn release_frame(&mut self, frame: Obj) {
+        let n_state = self.heap.get_int(frame, F_NSTATE);
+        let n_exc = self.heap.get_int(frame, super::dispatch::F_NEXC);
+        let blocks = ((F_STATE + n_state + 3 * n_exc) * WORD).div_ceil(BLOCK);
+        if self.n_frame_cache < FRAME_CACHE {
+            self.frame_cache[self.n_frame_cache] = (frame, blocks);
+            self.n_frame_cache += 1;
+        } else {
+            self.heap.free(frame);
+        }
     }
 
     /// `mp_setup_code_state`: bind arguments to the parameters of `f` in `frame`.

@@ -1301,6 +1301,9 @@ impl<'h> Vm<'h> {
         if modebits & MODE_GEN != 0 {
             crate::obj::gen::finished(self, aux);
             self.gen_status = GenStatus::Returned;
+        } else {
+            // Only a generator keeps its frame after it returns.
+            self.release_frame(frame);
         }
         match modebits & 3 {
             1 => Ok(Some(v)),
@@ -1423,6 +1426,8 @@ impl<'h> Vm<'h> {
                 if self.exception_matches(exc, TypeId::STOP_ITERATION) {
                     let _ = self.raise(TypeId::RUNTIME_ERROR, "generator raised StopIteration");
                 }
+            } else {
+                self.release_frame(frame);
             }
             if modebits & 3 == FrameMode::Native as usize || prev.is_null() {
                 return Err(PyErr);
