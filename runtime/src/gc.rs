@@ -646,7 +646,7 @@ mod tests {
             seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
             let o = Obj::from_offset(off);
             h.set(o, 0, header::make(TypeId::TUPLE, 0));
-            if seed % 3 == 0 {
+            if seed.is_multiple_of(3) {
                 keep.push(o);
             }
         }
