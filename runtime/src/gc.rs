@@ -43,9 +43,10 @@ pub struct HeapStats {
 
 /// The heap over a caller-provided buffer.
 pub struct Heap<'h> {
-    mem: &'h mut [u8],
-    /// Offset of the block area in `mem` (the table is `mem[..area]`).
-    area: usize,
+    /// The allocation table (2 bits per block, 4 blocks per byte).
+    table: &'h mut [u8],
+    /// The block area: `n_blocks * BLOCK` bytes, word-aligned.
+    blocks: &'h mut [u8],
     n_blocks: usize,
     /// No free block below this one.
     first_free: usize,
@@ -78,10 +79,12 @@ impl<'h> Heap<'h> {
         if n_blocks < 4 {
             return None;
         }
-        mem[..area].fill(0);
+        let (table, rest) = mem.split_at_mut(area);
+        table.fill(0);
+        let blocks = rest.get_mut(..n_blocks * BLOCK)?;
         let mut heap = Heap {
-            mem,
-            area,
+            table,
+            blocks,
             n_blocks,
             first_free: 1,
             next_fit: 1,
@@ -96,7 +99,7 @@ impl<'h> Heap<'h> {
 
     #[inline]
     fn atb(&self, block: usize) -> u8 {
-        match self.mem.get(block / 4) {
+        match self.table.get(block / 4) {
             Some(b) => (b >> (2 * (block & 3))) & 3,
             None => AT_FREE,
         }
@@ -104,7 +107,7 @@ impl<'h> Heap<'h> {
 
     #[inline]
     fn set_atb(&mut self, block: usize, kind: u8) {
-        if let Some(b) = self.mem.get_mut(block / 4) {
+        if let Some(b) = self.table.get_mut(block / 4) {
             let shift = 2 * (block & 3);
             *b = (*b & !(3 << shift)) | (kind << shift);
         }
@@ -119,8 +122,7 @@ impl<'h> Heap<'h> {
     #[cfg_attr(target_pointer_width = "32", inline(never))]
     #[cfg_attr(not(target_pointer_width = "32"), inline)]
     pub fn rd(&self, off: usize) -> usize {
-        let a = self.area + off;
-        match self.mem.get(a..a + WORD) {
+        match self.blocks.get(off..off.wrapping_add(WORD)) {
             Some(s) => {
                 let mut b = [0u8; WORD];
                 b.copy_from_slice(s);
@@ -134,8 +136,7 @@ impl<'h> Heap<'h> {
     #[cfg_attr(target_pointer_width = "32", inline(never))]
     #[cfg_attr(not(target_pointer_width = "32"), inline)]
     pub fn wr(&mut self, off: usize, v: usize) {
-        let a = self.area + off;
-        if let Some(s) = self.mem.get_mut(a..a + WORD) {
+        if let Some(s) = self.blocks.get_mut(off..off.wrapping_add(WORD)) {
             s.copy_from_slice(&v.to_ne_bytes());
         }
     }
@@ -180,28 +181,28 @@ impl<'h> Heap<'h> {
     /// The byte at `off` of the block area.
     #[inline]
     pub fn byte(&self, off: usize) -> Option<u8> {
-        self.mem.get(self.area + off).copied()
+        self.blocks.get(off).copied()
     }
 
     /// `len` bytes of the block area at `off` (empty if out of range).
     #[inline]
     pub fn bytes(&self, off: usize, len: usize) -> &[u8] {
-        let a = self.area + off;
-        self.mem.get(a..a + len).unwrap_or(&[])
+        self.blocks.get(off..off.wrapping_add(len)).unwrap_or(&[])
     }
 
     /// Mutable `len` bytes at `off` (empty if out of range).
     #[inline]
     pub fn bytes_mut(&mut self, off: usize, len: usize) -> &mut [u8] {
-        let a = self.area + off;
-        self.mem.get_mut(a..a + len).unwrap_or(&mut [])
+        self.blocks
+            .get_mut(off..off.wrapping_add(len))
+            .unwrap_or(&mut [])
     }
 
     /// Copy `len` bytes inside the block area (ranges may overlap; ignored if out of range).
     pub fn copy_within(&mut self, src: usize, dst: usize, len: usize) {
-        let (s, d) = (self.area + src, self.area + dst);
-        if s + len <= self.mem.len() && d + len <= self.mem.len() {
-            self.mem.copy_within(s..s + len, d);
+        let n = self.blocks.len();
+        if src <= n && len <= n - src && dst <= n && len <= n - dst {
+            self.blocks.copy_within(src..src + len, dst);
         }
     }
 
@@ -221,7 +222,7 @@ impl<'h> Heap<'h> {
     /// `32 * i .. 32 * i + 32` (0 past the end of the table).
     #[inline]
     fn table_word(&self, i: usize) -> u64 {
-        match self.mem.get(8 * i..8 * i + 8) {
+        match self.table.get(8 * i..8 * i + 8) {
             Some(s) => {
                 let mut b = [0u8; 8];
                 b.copy_from_slice(s);
@@ -461,7 +462,9 @@ impl<'h> Heap<'h> {
         let mut freeing = false;
         let n_bytes = self.n_blocks.div_ceil(4);
         for i in 0..n_bytes {
-            let Some(&byte) = self.mem.get(i) else { break };
+            let Some(&byte) = self.table.get(i) else {
+                break;
+            };
             if byte == 0 {
                 // Four free blocks (or past the last block): ends an allocation.
                 freeing = false;
@@ -502,7 +505,7 @@ impl<'h> Heap<'h> {
                     }
                 }
             }
-            if let Some(slot) = self.mem.get_mut(i) {
+            if let Some(slot) = self.table.get_mut(i) {
                 *slot = out;
             }
         }

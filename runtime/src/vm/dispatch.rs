@@ -97,6 +97,26 @@ struct Fs {
     rc: Obj,
 }
 
+/// The commonest small-int operations, on the tagged words without untagging both
+/// (`None`: not one of them, or the result needs a big int).
+#[inline(always)]
+fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
+    use op::BinaryOp as B;
+    // Tagged small ints are 2v+1: order and equality carry over to the words.
+    let (x, y) = (a.0 as isize, b.0 as isize);
+    match op {
+        B::Add | B::InplaceAdd => x.checked_add(y - 1).map(|r| Obj(r as usize)),
+        B::Subtract | B::InplaceSubtract => x.checked_sub(y - 1).map(|r| Obj(r as usize)),
+        B::Less => Some(Obj::bool(x < y)),
+        B::More => Some(Obj::bool(x > y)),
+        B::LessEqual => Some(Obj::bool(x <= y)),
+        B::MoreEqual => Some(Obj::bool(x >= y)),
+        B::Equal => Some(Obj::bool(x == y)),
+        B::NotEqual => Some(Obj::bool(x != y)),
+        _ => None,
+    }
+}
+
 /// Set up a new frame's fixed fields (arguments are bound by the caller).
 pub(crate) fn init_frame(vm: &mut Vm, frame: Obj, f: Obj, n_state: usize, n_exc: usize) {
     let rc = vm.heap.get_obj(f, fun::F_RC);
@@ -235,7 +255,7 @@ impl<'h> Vm<'h> {
         self.raise(TypeId::VALUE_ERROR, "incompatible .mpy file")
     }
 
-    #[inline]
+    #[inline(always)]
     fn fetch(&mut self, fs: &mut Fs) -> PyResult<u8> {
         match self.code_byte(&fs.code, fs.ip) {
             Some(b) => {
@@ -328,9 +348,15 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// The lookup cache entry of the current instruction (hashed from its position).
+    #[inline]
+    fn cache_slot_of(fs: &Fs) -> usize {
+        (fs.code.base.wrapping_add(fs.ip0) ^ fs.code.img) & (super::MAP_CACHE - 1)
+    }
+
     // ------------------------------------------------------------ stack
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, fs: &mut Fs, v: Obj) -> PyResult<()> {
         if fs.sp >= fs.n_state {
             return Err(self.bad_code());
@@ -340,7 +366,7 @@ impl<'h> Vm<'h> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self, fs: &mut Fs) -> PyResult<Obj> {
         if fs.sp == 0 {
             return Err(self.bad_code());
@@ -350,7 +376,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Stack entry `n` below the top (0 = TOS).
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, fs: &Fs, n: usize) -> PyResult<Obj> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -358,7 +384,7 @@ impl<'h> Vm<'h> {
         Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp - 1 - n))
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_peek(&mut self, fs: &Fs, n: usize, v: Obj) -> PyResult<()> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -521,17 +547,20 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_NAME => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let v = self.load_name(fs, q)?;
                     self.push(fs, v)?;
                 }
                 op::LOAD_GLOBAL => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
                     let v = self.load_global(g, q)?;
                     self.push(fs, v)?;
                 }
                 op::LOAD_ATTR => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
                     self.save_fs(fs);
                     let v = self.load_attr(o, q)?;
@@ -539,6 +568,7 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_METHOD => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
                     self.save_fs(fs);
                     let (m, s) = self.load_method(o, q)?;
@@ -547,6 +577,7 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_SUPER_METHOD => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     // stack: (..., placeholder, class, self)
                     let slf = self.pop(fs)?;
                     let cls = self.peek(fs, 0)?;
@@ -592,6 +623,7 @@ impl<'h> Vm<'h> {
                 }
                 op::STORE_ATTR => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.pop(fs)?;
                     let v = self.pop(fs)?;
                     self.save_fs(fs);
@@ -1048,11 +1080,13 @@ impl<'h> Vm<'h> {
                         let rhs = self.pop(fs)?;
                         let lhs = self.peek(fs, 0)?;
                         let r = if lhs.is_small() && rhs.is_small() {
-                            match crate::obj::int::small_binary_op(
-                                b,
-                                lhs.small_value(),
-                                rhs.small_value(),
-                            ) {
+                            match small_fast_op(b, lhs, rhs).or_else(|| {
+                                crate::obj::int::small_binary_op(
+                                    b,
+                                    lhs.small_value(),
+                                    rhs.small_value(),
+                                )
+                            }) {
                                 Some(r) => r,
                                 None => {
                                     self.save_fs(fs);
