@@ -347,6 +347,9 @@ impl<'h> Vm<'h> {
         let n_exc = self.heap.get_int(rc, RC::N_EXC);
         let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
         super::dispatch::init_frame(self, frame, f, n_state, n_exc);
+        if self.bind_simple(frame, f, rc, n_state, a) {
+            return Ok(frame);
+        }
         let mark = self.roots_mark();
         self.root(frame)?;
         let r = self.bind_args(frame, f, rc, a);
@@ -385,6 +388,32 @@ impl<'h> Vm<'h> {
         } else {
             self.heap.free(frame);
         }
+    }
+
+    /// The common call: exactly the positional parameters given, no keywords, no
+    /// `*args`/`**kwargs`, keyword-only parameters, closure or cells. Binds and returns
+    /// true, or returns false (nothing written) for [`Vm::bind_args`] to do it all.
+    #[inline]
+    fn bind_simple(&mut self, frame: Obj, f: Obj, rc: Obj, n_state: usize, a: &CallArgs) -> bool {
+        const SPECIAL: usize =
+            (SCOPE_FLAG_VARARGS | SCOPE_FLAG_VARKEYWORDS | SCOPE_FLAG_DEFKWARGS) as usize;
+        let n = a.n_args();
+        if a.n_kw != 0
+            || !a.kw_dict.is_null()
+            || n > n_state
+            || self.heap.get_int(rc, RC::N_POS) != n
+            || self.heap.get_int(rc, RC::SCOPE_FLAGS) & SPECIAL != 0
+            || self.heap.get_int(rc, RC::N_KWONLY) != 0
+            || self.heap.get_int(rc, RC::N_CELL) != 0
+            || !self.heap.get_obj(f, fun::F_CLOSURE).is_null()
+        {
+            return false;
+        }
+        for i in 0..n {
+            let x = a.pos(self, i);
+            self.heap.set_obj(frame, F_STATE + n_state - 1 - i, x);
+        }
+        true
     }
 
     /// `mp_setup_code_state`: bind arguments to the parameters of `f` in `frame`.

@@ -562,8 +562,13 @@ impl<'h> Vm<'h> {
                     let q = self.read_qstr(fs)?;
                     self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
-                    self.save_fs(fs);
-                    let v = self.load_attr(o, q)?;
+                    let v = match self.instance_field(o, q) {
+                        Some(v) => v,
+                        None => {
+                            self.save_fs(fs);
+                            self.load_attr(o, q)?
+                        }
+                    };
                     self.set_peek(fs, 0, v)?;
                 }
                 op::LOAD_METHOD => {
@@ -1137,6 +1142,20 @@ impl<'h> Vm<'h> {
                 self.is_true(v)
             }
         }
+    }
+
+    /// `o.q` when `o` is a plain instance whose own dict has `q` (what `load_attr`
+    /// would find first), without the general lookup.
+    #[inline]
+    fn instance_field(&self, o: Obj, q: crate::Qstr) -> Option<Obj> {
+        if !o.is_heap() || self.heap.tid(o) != TypeId::INSTANCE || q == q!("__class__") {
+            return None;
+        }
+        let d = self.heap.get_obj(o, crate::obj::instance::INST_DICT);
+        if d.is_null() {
+            return None;
+        }
+        self.dict_get_q(d, q)
     }
 
     fn unbound_local(&mut self) -> PyErr {
