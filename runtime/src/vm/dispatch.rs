@@ -117,6 +117,18 @@ fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
     }
 }
 
+/// A decoded `CALL_*` instruction (see [`Vm::call_operands`]).
+struct CallSite {
+    /// The callee.
+    f: Obj,
+    /// A method's self, or NULL.
+    self_: Obj,
+    /// Frame word of the first argument.
+    first: usize,
+    n_pos: usize,
+    n_kw: usize,
+}
+
 /// Set up a new frame's fixed fields (arguments are bound by the caller).
 pub(crate) fn init_frame(vm: &mut Vm, frame: Obj, f: Obj, n_state: usize, n_exc: usize) {
     let rc = vm.heap.get_obj(f, fun::F_RC);
@@ -575,8 +587,13 @@ impl<'h> Vm<'h> {
                     let q = self.read_qstr(fs)?;
                     self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
-                    self.save_fs(fs);
-                    let (m, s) = self.load_method(o, q)?;
+                    let (m, s) = match self.instance_method(o, q) {
+                        Some(r) => r,
+                        None => {
+                            self.save_fs(fs);
+                            self.load_method(o, q)?
+                        }
+                    };
                     self.set_peek(fs, 0, m)?;
                     self.push(fs, s)?;
                 }
@@ -926,51 +943,21 @@ impl<'h> Vm<'h> {
                     self.push(fs, f)?;
                 }
                 op::CALL_FUNCTION | op::CALL_METHOD => {
-                    let unum = self.read_uint(fs)?;
-                    let n_pos = unum & 0xff;
-                    let n_kw = (unum >> 8) & 0xff;
-                    let is_method = opc == op::CALL_METHOD;
-                    let n = n_pos + 2 * n_kw + 1 + usize::from(is_method);
-                    self.drop_n(fs, n)?;
-                    let base = fs.sp;
-                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
-                    let (self_, first) = if is_method {
-                        (
-                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
-                            F_STATE + base + 2,
-                        )
-                    } else {
-                        (Obj::NULL, F_STATE + base + 1)
-                    };
+                    let c = self.call_operands(fs, opc == op::CALL_METHOD, false)?;
                     let a = CallArgs {
-                        self_,
-                        src: ArgSrc::Heap(fs.frame, first),
-                        n_pos,
-                        n_kw,
+                        self_: c.self_,
+                        src: ArgSrc::Heap(fs.frame, c.first),
+                        n_pos: c.n_pos,
+                        n_kw: c.n_kw,
                         kw_dict: Obj::NULL,
                     };
-                    if self.do_call(fs, f, &a)? {
+                    if self.do_call(fs, c.f, &a)? {
                         *fs = self.load_fs(self.frame);
                     }
                 }
                 op::CALL_FUNCTION_VAR_KW | op::CALL_METHOD_VAR_KW => {
-                    let unum = self.read_uint(fs)?;
-                    let n_pos = unum & 0xff;
-                    let n_kw = (unum >> 8) & 0xff;
-                    let is_method = opc == op::CALL_METHOD_VAR_KW;
-                    let n = n_pos + 2 * n_kw + 2 + usize::from(is_method);
-                    self.drop_n(fs, n)?;
-                    let base = fs.sp;
-                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
-                    let (self_, first) = if is_method {
-                        (
-                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
-                            F_STATE + base + 2,
-                        )
-                    } else {
-                        (Obj::NULL, F_STATE + base + 1)
-                    };
-                    let bitmap = self.heap.get_obj(fs.frame, first + n_pos + 2 * n_kw);
+                    let c = self.call_operands(fs, opc == op::CALL_METHOD_VAR_KW, true)?;
+                    let bitmap = self.heap.get_obj(fs.frame, c.first + c.n_pos + 2 * c.n_kw);
                     let bitmap = if bitmap.is_small() {
                         bitmap.small_value() as usize
                     } else {
@@ -978,9 +965,9 @@ impl<'h> Vm<'h> {
                     };
                     self.save_fs(fs);
                     let (arr, np, nk) =
-                        self.flatten_var_args(fs.frame, first, n_pos, n_kw, bitmap, self_)?;
+                        self.flatten_var_args(fs.frame, c.first, c.n_pos, c.n_kw, bitmap, c.self_)?;
                     // Keep the flattened args rooted in the function's stack slot + 1.
-                    self.heap.set_obj(fs.frame, F_STATE + base + 1, arr);
+                    self.heap.set_obj(fs.frame, F_STATE + fs.sp + 1, arr);
                     let a = CallArgs {
                         self_: Obj::NULL,
                         src: ArgSrc::Heap(arr, crate::obj::list::A_ITEMS),
@@ -988,7 +975,7 @@ impl<'h> Vm<'h> {
                         n_kw: nk,
                         kw_dict: Obj::NULL,
                     };
-                    if self.do_call(fs, f, &a)? {
+                    if self.do_call(fs, c.f, &a)? {
                         *fs = self.load_fs(self.frame);
                     }
                 }
@@ -1158,6 +1145,29 @@ impl<'h> Vm<'h> {
         self.dict_get_q(d, q)
     }
 
+    /// `load_method(o, q)` when `o` is a plain instance and `q` is in its own dict or
+    /// is a bytecode function of its class (the two commonest cases), without the
+    /// general lookup.
+    #[inline]
+    fn instance_method(&self, o: Obj, q: crate::Qstr) -> Option<(Obj, Obj)> {
+        use crate::obj::instance::{INST_CLASS, INST_DICT};
+        if !o.is_heap()
+            || self.heap.tid(o) != TypeId::INSTANCE
+            || q == q!("__class__")
+            || q == q!("__dict__")
+        {
+            return None;
+        }
+        let d = self.heap.get_obj(o, INST_DICT);
+        if !d.is_null() {
+            if let Some(v) = self.dict_get_q(d, q) {
+                return Some((v, Obj::NULL));
+            }
+        }
+        let v = self.class_lookup(self.heap.get_obj(o, INST_CLASS), q)?;
+        (v.is_heap() && self.heap.tid(v) == TypeId::FUNCTION).then_some((v, o))
+    }
+
     fn unbound_local(&mut self) -> PyErr {
         self.raise(
             TypeId::NAME_ERROR,
@@ -1222,15 +1232,40 @@ impl<'h> Vm<'h> {
 
     // ------------------------------------------------------------ calls
 
+    /// Decode a `CALL_*` operand (`n_pos | n_kw << 8`) and drop the call's stack entries:
+    /// the function, self (`CALL_METHOD*`: a method's self or NULL), the positional args,
+    /// the key/value pairs and (`*_VAR_KW`) the star-args bitmap. They stay in place above
+    /// `sp`, where the callee reads them.
+    #[inline]
+    fn call_operands(&mut self, fs: &mut Fs, is_method: bool, var_kw: bool) -> PyResult<CallSite> {
+        let unum = self.read_uint(fs)?;
+        let n_pos = unum & 0xff;
+        let n_kw = (unum >> 8) & 0xff;
+        let n = n_pos + 2 * n_kw + 1 + usize::from(is_method) + usize::from(var_kw);
+        self.drop_n(fs, n)?;
+        let base = F_STATE + fs.sp;
+        let f = self.heap.get_obj(fs.frame, base);
+        let (self_, first) = if is_method {
+            (self.heap.get_obj(fs.frame, base + 1), base + 2)
+        } else {
+            (Obj::NULL, base + 1)
+        };
+        Ok(CallSite {
+            f,
+            self_,
+            first,
+            n_pos,
+            n_kw,
+        })
+    }
+
     /// Call from the loop. Returns true if a frame was pushed (the caller reloads).
     fn do_call(&mut self, fs: &mut Fs, f: Obj, a: &CallArgs) -> PyResult<bool> {
-        let base = fs.sp;
         // The caller resumes after this instruction with its stack cut to the function.
         self.save_fs(fs);
         match self.call_prepare(f, a, FrameMode::Call)? {
             Called::Value(v) => {
                 self.push(fs, v)?;
-                let _ = base;
                 Ok(false)
             }
             Called::Frame => Ok(true),
@@ -1346,12 +1381,13 @@ impl<'h> Vm<'h> {
         let modebits = self.heap.get_int(frame, F_MODE);
         let aux = self.heap.get_obj(frame, F_AUX);
         let prev = self.heap.get_obj(frame, F_PREV);
-        fs.sp = fs.sp.saturating_sub(1);
-        self.save_fs(fs);
         self.frame = prev;
-        self.heap.set_obj(frame, F_PREV, Obj::NULL);
         self.depth = self.depth.saturating_sub(1);
         if modebits & MODE_GEN != 0 {
+            // A finished generator's frame stays readable (its state is saved).
+            fs.sp = fs.sp.saturating_sub(1);
+            self.save_fs(fs);
+            self.heap.set_obj(frame, F_PREV, Obj::NULL);
             crate::obj::gen::finished(self, aux);
             self.gen_status = GenStatus::Returned;
         } else {
