@@ -1086,8 +1086,17 @@ impl<'h> Vm<'h> {
                                 }
                             }
                         } else {
-                            self.save_fs(fs);
-                            self.binary_op(b, lhs, rhs)?
+                            #[cfg(feature = "float")]
+                            let fast = self.float_fast_op(b, lhs, rhs);
+                            #[cfg(not(feature = "float"))]
+                            let fast: Option<PyResult<Obj>> = None;
+                            match fast {
+                                Some(r) => r?,
+                                None => {
+                                    self.save_fs(fs);
+                                    self.binary_op(b, lhs, rhs)?
+                                }
+                            }
                         };
                         self.set_peek(fs, 0, r)?;
                     }
@@ -1166,6 +1175,38 @@ impl<'h> Vm<'h> {
         }
         let v = self.class_lookup(self.heap.get_obj(o, INST_CLASS), q)?;
         (v.is_heap() && self.heap.tid(v) == TypeId::FUNCTION).then_some((v, o))
+    }
+
+    /// Arithmetic and comparison of a float with a float or small int (what
+    /// `float_binary_op` does for them), without the general operator dispatch.
+    /// `None`: not such an operation (or a division by zero, left to raise there).
+    #[cfg(feature = "float")]
+    #[inline]
+    fn float_fast_op(&mut self, op: op::BinaryOp, a: Obj, b: Obj) -> Option<PyResult<Obj>> {
+        use op::BinaryOp as B;
+        if !self.is_float(a) {
+            return None;
+        }
+        let x = self.float_value(a);
+        let y = if b.is_small() {
+            b.small_value() as f64
+        } else if self.is_float(b) {
+            self.float_value(b)
+        } else {
+            return None;
+        };
+        let r = match op {
+            B::Add | B::InplaceAdd => x + y,
+            B::Subtract | B::InplaceSubtract => x - y,
+            B::Multiply | B::InplaceMultiply => x * y,
+            B::TrueDivide | B::InplaceTrueDivide if y != 0.0 => x / y,
+            B::Less => return Some(Ok(Obj::bool(x < y))),
+            B::More => return Some(Ok(Obj::bool(x > y))),
+            B::LessEqual => return Some(Ok(Obj::bool(x <= y))),
+            B::MoreEqual => return Some(Ok(Obj::bool(x >= y))),
+            _ => return None,
+        };
+        Some(self.new_float(r))
     }
 
     fn unbound_local(&mut self) -> PyErr {
