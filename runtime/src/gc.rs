@@ -2,9 +2,11 @@
 //!
 //! Corresponds to MicroPython's `py/gc.c`. The buffer given to the VM is split into an
 //! allocation table (2 bits per block: free, head, tail, mark) and the blocks themselves
-//! (`2 * size_of::<usize>()` bytes each). Allocation is first-fit from a "first free block"
-//! hint. Collection marks from roots with a bounded explicit stack (no recursion); when the
-//! stack overflows, marked blocks are rescanned until nothing new is found, as gc.c does.
+//! (`2 * size_of::<usize>()` bytes each). Allocation is next-fit from where the last one
+//! ended, wrapping to a "first free block" hint; the search skips table words with no free
+//! entry (32 blocks at a time), and the sweep works a table byte (4 blocks) at a time.
+//! Collection marks from roots with a bounded explicit stack (no recursion); when the stack
+//! overflows, marked blocks are rescanned until nothing new is found, as gc.c does.
 //!
 //! Where we differ from MicroPython:
 //! - heap references are byte offsets from the start of the block area (block 0 is reserved

@@ -13,6 +13,11 @@
 //! the entries. An exception-stack entry is `(handler ip, sp << 1 | is_finally,
 //! previous exception)`.
 //!
+//! A frame that returns (or is unwound) is released to the VM's frame cache for the next
+//! call of the same size; only a generator keeps its frame. LOAD_NAME, LOAD_GLOBAL,
+//! LOAD_ATTR, LOAD_METHOD, STORE_ATTR and LOAD_SUPER_METHOD select the lookup-cache entry of
+//! their bytecode position (`Vm::map_cache`) before looking up.
+//!
 //! Where we differ: instruction operands are bounds-checked (a malformed `.mpy` raises
 //! instead of reading or writing out of range); an iterator on the value stack keeps a
 //! list/tuple/range cursor inline instead of MicroPython's `mp_obj_iter_buf_t`.
