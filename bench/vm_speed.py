@@ -23,7 +23,10 @@ With --callgrind it instead runs each program once, with a short argument set, u
 short runs are dominated less by the interpreter loop than the full runs (start-up and
 compile are a larger share), so their ratios are indicative only.
 
-Usage: bench/vm_speed.py [--rounds N] [--upyc PATH] [--python PATH] [--callgrind] [NAMES...]
+Usage: bench/vm_speed.py [--rounds N] [--upyc PATH] [--baseline PATH]... [--python PATH]
+                         [--callgrind] [NAMES...]
+--baseline times another upyc build (e.g. an older commit's) in the same rounds, interleaved
+with the others, and prints its ratios after the main table.
 Needs: cargo build --release -p upyc (target/release/upyc, or $CARGO_TARGET_DIR/release/upyc).
 
 Profiling the VM on one program (function-level hot spots with source lines):
@@ -112,8 +115,13 @@ def geomean(xs):
     return math.exp(sum(math.log(x) for x in xs) / len(xs)) if xs else float("nan")
 
 
-def bench_times(progs, python, upyc, rounds):
+def bench_times(progs, python, upycs, rounds):
+    """Times CPython and each upyc binary in upycs (the first is the one reported in full;
+    the others, e.g. a baseline build, get a ratio table after it)."""
+    upyc = upycs[0]
     print(f"CPython: {python}\nupyc:    {upyc}\nrounds:  {rounds} (best of each)\n")
+    for other in upycs[1:]:
+        print(f"also:    {other}")
     head = (
         f"{'program':<10} {'CPython s':>9} {'upyc s':>8} {'ratio':>6}   "
         f"{'cpu: CPy':>8} {'upyc':>6} {'ratio':>6}"
@@ -121,11 +129,14 @@ def bench_times(progs, python, upyc, rounds):
     print(head)
     print("-" * len(head))
     wall_ratios, cpu_ratios, failed = [], [], []
+    # Per extra binary: list of (name, wall ratio, cpu ratio) or (name, reason).
+    others = {b: [] for b in upycs[1:]}
     for name, args, _ in progs:
         path = os.path.join(VM_DIR, name + ".py")
-        py_best = up_best = (float("inf"), float("inf"))
+        py_best = (float("inf"), float("inf"))
+        best = {b: (float("inf"), float("inf")) for b in upycs}
+        why = {b: None for b in upycs}
         expected = None
-        why = None
         for _ in range(rounds):
             w, c, st, out, err = run_once([python, path] + args)
             if st != 0:
@@ -135,15 +146,25 @@ def bench_times(progs, python, upyc, rounds):
             elif out != expected:
                 sys.exit(f"CPython's output of {name} is not deterministic")
             py_best = (min(py_best[0], w), min(py_best[1], c))
-            if why is None:
-                w, c, st, out, err = run_once([upyc, "run", path] + args)
-                why = failure(st, out, err, expected)
-                if why is None:
-                    up_best = (min(up_best[0], w), min(up_best[1], c))
-        if why is not None:
+            for b in upycs:
+                if why[b] is None:
+                    w, c, st, out, err = run_once([b, "run", path] + args)
+                    why[b] = failure(st, out, err, expected)
+                    if why[b] is None:
+                        best[b] = (min(best[b][0], w), min(best[b][1], c))
+        for b in upycs[1:]:
+            if why[b] is None:
+                others[b].append((name, best[b][0] / py_best[0], best[b][1] / py_best[1]))
+            else:
+                others[b].append((name, why[b]))
+        if why[upyc] is not None:
             failed.append(name)
-            print(f"{name:<10} {py_best[0]:>9.3f} {'FAIL':>8} {'-':>6}   {py_best[1]:>8.3f}  {why}")
+            print(
+                f"{name:<10} {py_best[0]:>9.3f} {'FAIL':>8} {'-':>6}   {py_best[1]:>8.3f}  "
+                f"{why[upyc]}"
+            )
             continue
+        up_best = best[upyc]
         wr, cr = up_best[0] / py_best[0], up_best[1] / py_best[1]
         wall_ratios.append(wr)
         cpu_ratios.append(cr)
@@ -158,6 +179,18 @@ def bench_times(progs, python, upyc, rounds):
     print(f"failed: {len(failed)}" + (f" ({', '.join(failed)})" if failed else ""))
     verdict = "meets" if n and gw <= GOAL_RATIO else "misses"
     print(f"goal: geomean wall ratio <= {GOAL_RATIO} (MicroPython's VM); {verdict} it")
+    for b, rows in others.items():
+        print(f"\n{b} against CPython, same rounds:")
+        print(f"{'program':<10} {'wall ratio':>10} {'cpu ratio':>10}")
+        ws, cs = [], []
+        for row in rows:
+            if len(row) == 2:
+                print(f"{row[0]:<10} FAIL  {row[1]}")
+                continue
+            ws.append(row[1])
+            cs.append(row[2])
+            print(f"{row[0]:<10} {row[1]:>10.2f} {row[2]:>10.2f}")
+        print(f"{'geomean':<10} {geomean(ws):>10.2f} {geomean(cs):>10.2f}   ({len(ws)} programs)")
 
 
 def callgrind_count(argv):
@@ -202,6 +235,14 @@ def main():
     ap.add_argument("--rounds", type=int, default=3, help="runs per interpreter (default 3)")
     ap.add_argument("--upyc", default=UPYC, help=f"upyc binary (default {UPYC})")
     ap.add_argument("--python", default="python3", help="CPython 3.11 (default python3)")
+    ap.add_argument(
+        "--baseline",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="another upyc binary timed in the same rounds (e.g. a build of an older "
+        "commit); repeatable",
+    )
     ap.add_argument("--callgrind", action="store_true", help="instruction counts instead")
     ap.add_argument("names", nargs="*", help="programs to run (default all)")
     a = ap.parse_args()
@@ -216,7 +257,10 @@ def main():
     if a.callgrind:
         bench_callgrind(progs, python, a.upyc)
     else:
-        bench_times(progs, python, a.upyc, max(1, a.rounds))
+        for b in a.baseline:
+            if not os.path.exists(b):
+                sys.exit(f"{b} not found")
+        bench_times(progs, python, [a.upyc] + a.baseline, max(1, a.rounds))
 
 
 if __name__ == "__main__":

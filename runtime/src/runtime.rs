@@ -1112,7 +1112,14 @@ impl<'h> Vm<'h> {
             TypeId::INSTANCE | TypeId::EXC => {
                 let cls = self.heap.get_obj(o, INST_CLASS);
                 if self.is_user_class(cls) {
-                    if let Some(p) = self.class_lookup_user(cls, q) {
+                    let hook = if v.is_null() {
+                        q!("__delattr__")
+                    } else {
+                        q!("__setattr__")
+                    };
+                    // Both lookups are pure: do them in one walk of the MRO.
+                    let [attr, hook_fn] = self.class_lookup_user2(cls, q, hook);
+                    if let Some(p) = attr {
                         if p.is_heap() && self.heap.tid(p) == TypeId::INSTANCE {
                             let hook = if v.is_null() {
                                 q!("__delete__")
@@ -1143,12 +1150,7 @@ impl<'h> Vm<'h> {
                             return Ok(());
                         }
                     }
-                    let hook = if v.is_null() {
-                        q!("__delattr__")
-                    } else {
-                        q!("__setattr__")
-                    };
-                    if let Some(m) = self.class_lookup_user(cls, hook) {
+                    if let Some(m) = hook_fn {
                         if v.is_null() {
                             self.call(m, &[o, Obj::qstr(q)], Obj::NULL)?;
                         } else {

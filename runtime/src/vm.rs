@@ -29,6 +29,10 @@ pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 96 };
 pub const MAX_IMAGES: usize = 8;
 /// Native modules registered with [`Vm::register_module`].
 pub const MAX_EXT_MODULES: usize = 8;
+/// Frames of returned calls kept for reuse by the next calls (see [`Vm::frame_cache`]).
+pub const FRAME_CACHE: usize = 8;
+/// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
+pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 64 };
 
 /// A native module a firmware (or host) adds: a name and a table of functions.
 pub struct ModuleDef {
@@ -130,6 +134,18 @@ pub struct Vm<'h> {
     pub(crate) heap_locked: usize,
     /// Board pins claimed by a live `DigitalInOut` (bit n: pin n).
     pub(crate) pins_claimed: u128,
+    /// Frames of calls that returned (nothing references them any more), with their
+    /// size in blocks: a call of the same size reuses one instead of allocating. Not a
+    /// root: a collection empties it and sweeps them.
+    pub(crate) frame_cache: [(Obj, usize); FRAME_CACHE],
+    pub(crate) n_frame_cache: usize,
+    /// Lookup cache (MicroPython's `MICROPY_OPT_MAP_LOOKUP_CACHE`): for a bytecode
+    /// position (hashed into `cache_slot` by the instructions that look names up), the
+    /// dict entry where the last lookup there found its key. Only a guess: a lookup
+    /// checks that entry's key first and searches normally when it differs.
+    pub(crate) map_cache: [core::cell::Cell<u8>; MAP_CACHE],
+    /// The lookup cache entry of the executing name-lookup instruction.
+    pub(crate) cache_slot: usize,
 }
 
 impl<'h> Vm<'h> {
@@ -172,6 +188,10 @@ impl<'h> Vm<'h> {
             opt_level: 0,
             heap_locked: 0,
             pins_claimed: 0,
+            frame_cache: [(Obj::NULL, 0); FRAME_CACHE],
+            n_frame_cache: 0,
+            map_cache: [const { core::cell::Cell::new(0) }; MAP_CACHE],
+            cache_slot: 0,
         };
         vm.init().map_err(|_| InitError::HeapTooSmall)?;
         Ok(vm)
@@ -268,6 +288,8 @@ impl<'h> Vm<'h> {
 
     /// Run a garbage collection now.
     pub fn collect(&mut self) {
+        // Cached frames are garbage: let the sweep free them.
+        self.n_frame_cache = 0;
         let mut m = self.heap.begin_collect();
         let fixed = [
             self.pending,

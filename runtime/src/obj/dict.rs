@@ -186,15 +186,28 @@ impl<'h> Vm<'h> {
     }
 
     /// Look up a qstr key without running Python code (str keys compare by text).
+    ///
+    /// The entry remembered in the VM's lookup cache for the executing instruction is
+    /// tried first; a hit found by searching is remembered there.
     pub fn dict_get_q(&self, d: Obj, q: crate::Qstr) -> Option<Obj> {
         let t = self.table(d);
         if t.is_null() {
             return None;
         }
         let key = Obj::qstr(q);
-        let h = self.str_hash(key);
         let n_index = self.heap.get_int(t, T_NINDEX);
-        let mask = n_index - 1;
+        let cache = self.map_cache.get(self.cache_slot);
+        if let Some(c) = cache {
+            let e = c.get() as usize;
+            if e < self.heap.get_int(t, T_NUSED) {
+                let at = T_INDEX + n_index + 2 * e;
+                if self.heap.get_obj(t, at) == key {
+                    return Some(self.heap.get_obj(t, at + 1));
+                }
+            }
+        }
+        let h = self.str_hash(key);
+        let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;
         for _ in 0..n_index {
             let slot = self.heap.get_int(t, T_INDEX + i);
@@ -204,6 +217,9 @@ impl<'h> Vm<'h> {
             let e = T_INDEX + n_index + 2 * (slot - 1);
             let k = self.heap.get_obj(t, e);
             if k == key || (!k.is_qstr() && self.is_str(k) && self.str_eq(k, key)) {
+                if let (Some(c), Ok(b)) = (cache, u8::try_from(slot - 1)) {
+                    c.set(b);
+                }
                 return Some(self.heap.get_obj(t, e + 1));
             }
             i = (i + 1) & mask;

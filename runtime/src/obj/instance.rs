@@ -207,6 +207,30 @@ impl<'h> Vm<'h> {
         None
     }
 
+    /// [`Vm::class_lookup_user`] of two names in one walk of the MRO.
+    pub(crate) fn class_lookup_user2(&self, cls: Obj, a: Qstr, b: Qstr) -> [Option<Obj>; 2] {
+        let mut found = [None, None];
+        if !self.is_user_class(cls) {
+            return found;
+        }
+        let mro = self.heap.get_obj(cls, CLS_MRO);
+        for i in 0..self.tuple_len(mro) {
+            let x = self.tuple_get(mro, i);
+            if self.is_user_class(x) {
+                let d = self.heap.get_obj(x, CLS_DICT);
+                for (slot, q) in found.iter_mut().zip([a, b]) {
+                    if slot.is_none() {
+                        *slot = self.dict_get_q(d, q);
+                    }
+                }
+                if found[0].is_some() && found[1].is_some() {
+                    break;
+                }
+            }
+        }
+        found
+    }
+
     /// A special method defined by the user class of `o`, if any.
     pub(crate) fn lookup_special(&self, o: Obj, q: Qstr) -> Option<Obj> {
         if !self.is_instance_obj(o) {

@@ -11,9 +11,9 @@
 //! slice) instead of being copied into a C array.
 
 use super::dispatch::{FrameMode, F_NSTATE, F_STATE};
-use super::{Fmt, Vm};
+use super::{Fmt, Vm, FRAME_CACHE};
 use crate::builtins::NativeKind;
-use crate::gc::WORD;
+use crate::gc::{BLOCK, WORD};
 use crate::obj::fun::{self, RC};
 use crate::obj::list::A_ITEMS;
 use crate::obj::{Obj, TypeId};
@@ -345,13 +345,75 @@ impl<'h> Vm<'h> {
         let rc = self.heap.get_obj(f, fun::F_RC);
         let n_state = self.rc_int(rc, RC::N_STATE);
         let n_exc = self.rc_int(rc, RC::N_EXC);
-        let frame = self.alloc(TypeId::FRAME, 0, F_STATE + n_state + 3 * n_exc)?;
+        let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
         super::dispatch::init_frame(self, frame, f, n_state, n_exc);
+        if self.bind_simple(frame, f, rc, n_state, a) {
+            return Ok(frame);
+        }
         let mark = self.roots_mark();
         self.root(frame)?;
         let r = self.bind_args(frame, f, rc, a);
         self.unroot_to(mark);
         r.map(|_| frame)
+    }
+
+    /// A zeroed frame object of `n_words` words: a cached one of the same size if
+    /// there is one, else a new allocation.
+    fn alloc_frame(&mut self, n_words: usize) -> PyResult<Obj> {
+        let blocks = (n_words * WORD).div_ceil(BLOCK);
+        let n = self.n_frame_cache;
+        for i in (0..n).rev() {
+            let (frame, b) = self.frame_cache[i];
+            if b == blocks {
+                self.frame_cache[i] = self.frame_cache[n - 1];
+                self.n_frame_cache = n - 1;
+                self.heap.bytes_mut(frame.offset(), blocks * BLOCK).fill(0);
+                self.heap
+                    .set(frame, 0, crate::obj::header::make(TypeId::FRAME, 0));
+                return Ok(frame);
+            }
+        }
+        self.alloc(TypeId::FRAME, 0, n_words)
+    }
+
+    /// A frame of a finished call that nothing references any more: keep it for reuse
+    /// (or free it when the cache is full).
+    pub(crate) fn release_frame(&mut self, frame: Obj) {
+        let n_state = self.heap.get_int(frame, F_NSTATE);
+        let n_exc = self.heap.get_int(frame, super::dispatch::F_NEXC);
+        let blocks = ((F_STATE + n_state + 3 * n_exc) * WORD).div_ceil(BLOCK);
+        if self.n_frame_cache < FRAME_CACHE {
+            self.frame_cache[self.n_frame_cache] = (frame, blocks);
+            self.n_frame_cache += 1;
+        } else {
+            self.heap.free(frame);
+        }
+    }
+
+    /// The common call: exactly the positional parameters given, no keywords, no
+    /// `*args`/`**kwargs`, keyword-only parameters, closure or cells. Binds and returns
+    /// true, or returns false (nothing written) for [`Vm::bind_args`] to do it all.
+    #[inline]
+    fn bind_simple(&mut self, frame: Obj, f: Obj, rc: Obj, n_state: usize, a: &CallArgs) -> bool {
+        const SPECIAL: usize =
+            (SCOPE_FLAG_VARARGS | SCOPE_FLAG_VARKEYWORDS | SCOPE_FLAG_DEFKWARGS) as usize;
+        let n = a.n_args();
+        if a.n_kw != 0
+            || !a.kw_dict.is_null()
+            || n > n_state
+            || self.rc_int(rc, RC::N_POS) != n
+            || self.rc_int(rc, RC::SCOPE_FLAGS) & SPECIAL != 0
+            || self.rc_int(rc, RC::N_KWONLY) != 0
+            || self.rc_int(rc, RC::N_CELL) != 0
+            || !self.heap.get_obj(f, fun::F_CLOSURE).is_null()
+        {
+            return false;
+        }
+        for i in 0..n {
+            let x = a.pos(self, i);
+            self.heap.set_obj(frame, F_STATE + n_state - 1 - i, x);
+        }
+        true
     }
 
     /// `mp_setup_code_state`: bind arguments to the parameters of `f` in `frame`.

@@ -13,6 +13,11 @@
 //! the entries. An exception-stack entry is `(handler ip, sp << 1 | is_finally,
 //! previous exception)`.
 //!
+//! A frame that returns (or is unwound) is released to the VM's frame cache for the next
+//! call of the same size; only a generator keeps its frame. LOAD_NAME, LOAD_GLOBAL,
+//! LOAD_ATTR, LOAD_METHOD, STORE_ATTR and LOAD_SUPER_METHOD select the lookup-cache entry of
+//! their bytecode position (`Vm::map_cache`) before looking up.
+//!
 //! Where we differ: instruction operands are bounds-checked (a malformed `.mpy` raises
 //! instead of reading or writing out of range); an iterator on the value stack keeps a
 //! list/tuple/range cursor inline instead of MicroPython's `mp_obj_iter_buf_t`.
@@ -95,6 +100,38 @@ struct Fs {
     code: Code,
     ctx: Obj,
     rc: Obj,
+}
+
+/// The commonest small-int operations, on the tagged words without untagging both
+/// (`None`: not one of them, or the result needs a big int).
+#[inline(always)]
+fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
+    use op::BinaryOp as B;
+    // Tagged small ints are 2v+1: order and equality carry over to the words.
+    let (x, y) = (a.0 as isize, b.0 as isize);
+    match op {
+        B::Add | B::InplaceAdd => x.checked_add(y - 1).map(|r| Obj(r as usize)),
+        B::Subtract | B::InplaceSubtract => x.checked_sub(y - 1).map(|r| Obj(r as usize)),
+        B::Less => Some(Obj::bool(x < y)),
+        B::More => Some(Obj::bool(x > y)),
+        B::LessEqual => Some(Obj::bool(x <= y)),
+        B::MoreEqual => Some(Obj::bool(x >= y)),
+        B::Equal => Some(Obj::bool(x == y)),
+        B::NotEqual => Some(Obj::bool(x != y)),
+        _ => None,
+    }
+}
+
+/// A decoded `CALL_*` instruction (see [`Vm::call_operands`]).
+struct CallSite {
+    /// The callee.
+    f: Obj,
+    /// A method's self, or NULL.
+    self_: Obj,
+    /// Frame word of the first argument.
+    first: usize,
+    n_pos: usize,
+    n_kw: usize,
 }
 
 /// Set up a new frame's fixed fields (arguments are bound by the caller).
@@ -239,7 +276,7 @@ impl<'h> Vm<'h> {
         self.raise(TypeId::VALUE_ERROR, "incompatible .mpy file")
     }
 
-    #[inline]
+    #[inline(always)]
     fn fetch(&mut self, fs: &mut Fs) -> PyResult<u8> {
         match self.code_byte(&fs.code, fs.ip) {
             Some(b) => {
@@ -335,9 +372,15 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// The lookup cache entry of the current instruction (hashed from its position).
+    #[inline]
+    fn cache_slot_of(fs: &Fs) -> usize {
+        (fs.code.base.wrapping_add(fs.ip0) ^ fs.code.img) & (super::MAP_CACHE - 1)
+    }
+
     // ------------------------------------------------------------ stack
 
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, fs: &mut Fs, v: Obj) -> PyResult<()> {
         if fs.sp >= fs.n_state {
             return Err(self.bad_code());
@@ -347,7 +390,7 @@ impl<'h> Vm<'h> {
         Ok(())
     }
 
-    #[inline]
+    #[inline(always)]
     fn pop(&mut self, fs: &mut Fs) -> PyResult<Obj> {
         if fs.sp == 0 {
             return Err(self.bad_code());
@@ -357,7 +400,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Stack entry `n` below the top (0 = TOS).
-    #[inline]
+    #[inline(always)]
     fn peek(&mut self, fs: &Fs, n: usize) -> PyResult<Obj> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -365,7 +408,7 @@ impl<'h> Vm<'h> {
         Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp - 1 - n))
     }
 
-    #[inline]
+    #[inline(always)]
     fn set_peek(&mut self, fs: &Fs, n: usize, v: Obj) -> PyResult<()> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -535,32 +578,47 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_NAME => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let v = self.load_name(fs, q)?;
                     self.push(fs, v)?;
                 }
                 op::LOAD_GLOBAL => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
                     let v = self.load_global(g, q)?;
                     self.push(fs, v)?;
                 }
                 op::LOAD_ATTR => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
-                    self.save_fs(fs);
-                    let v = self.load_attr(o, q)?;
+                    let v = match self.instance_field(o, q) {
+                        Some(v) => v,
+                        None => {
+                            self.save_fs(fs);
+                            self.load_attr(o, q)?
+                        }
+                    };
                     self.set_peek(fs, 0, v)?;
                 }
                 op::LOAD_METHOD => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.peek(fs, 0)?;
-                    self.save_fs(fs);
-                    let (m, s) = self.load_method(o, q)?;
+                    let (m, s) = match self.instance_method(o, q) {
+                        Some(r) => r,
+                        None => {
+                            self.save_fs(fs);
+                            self.load_method(o, q)?
+                        }
+                    };
                     self.set_peek(fs, 0, m)?;
                     self.push(fs, s)?;
                 }
                 op::LOAD_SUPER_METHOD => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     // stack: (..., placeholder, class, self)
                     let slf = self.pop(fs)?;
                     let cls = self.peek(fs, 0)?;
@@ -606,6 +664,7 @@ impl<'h> Vm<'h> {
                 }
                 op::STORE_ATTR => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.pop(fs)?;
                     let v = self.pop(fs)?;
                     self.save_fs(fs);
@@ -903,51 +962,21 @@ impl<'h> Vm<'h> {
                     self.push(fs, f)?;
                 }
                 op::CALL_FUNCTION | op::CALL_METHOD => {
-                    let unum = self.read_uint(fs)?;
-                    let n_pos = unum & 0xff;
-                    let n_kw = (unum >> 8) & 0xff;
-                    let is_method = opc == op::CALL_METHOD;
-                    let n = n_pos + 2 * n_kw + 1 + usize::from(is_method);
-                    self.drop_n(fs, n)?;
-                    let base = fs.sp;
-                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
-                    let (self_, first) = if is_method {
-                        (
-                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
-                            F_STATE + base + 2,
-                        )
-                    } else {
-                        (Obj::NULL, F_STATE + base + 1)
-                    };
+                    let c = self.call_operands(fs, opc == op::CALL_METHOD, false)?;
                     let a = CallArgs {
-                        self_,
-                        src: ArgSrc::Heap(fs.frame, first),
-                        n_pos,
-                        n_kw,
+                        self_: c.self_,
+                        src: ArgSrc::Heap(fs.frame, c.first),
+                        n_pos: c.n_pos,
+                        n_kw: c.n_kw,
                         kw_dict: Obj::NULL,
                     };
-                    if self.do_call(fs, f, &a)? {
+                    if self.do_call(fs, c.f, &a)? {
                         *fs = self.load_fs(self.frame);
                     }
                 }
                 op::CALL_FUNCTION_VAR_KW | op::CALL_METHOD_VAR_KW => {
-                    let unum = self.read_uint(fs)?;
-                    let n_pos = unum & 0xff;
-                    let n_kw = (unum >> 8) & 0xff;
-                    let is_method = opc == op::CALL_METHOD_VAR_KW;
-                    let n = n_pos + 2 * n_kw + 2 + usize::from(is_method);
-                    self.drop_n(fs, n)?;
-                    let base = fs.sp;
-                    let f = self.heap.get_obj(fs.frame, F_STATE + base);
-                    let (self_, first) = if is_method {
-                        (
-                            self.heap.get_obj(fs.frame, F_STATE + base + 1),
-                            F_STATE + base + 2,
-                        )
-                    } else {
-                        (Obj::NULL, F_STATE + base + 1)
-                    };
-                    let bitmap = self.heap.get_obj(fs.frame, first + n_pos + 2 * n_kw);
+                    let c = self.call_operands(fs, opc == op::CALL_METHOD_VAR_KW, true)?;
+                    let bitmap = self.heap.get_obj(fs.frame, c.first + c.n_pos + 2 * c.n_kw);
                     let bitmap = if bitmap.is_small() {
                         bitmap.small_value() as usize
                     } else {
@@ -955,9 +984,9 @@ impl<'h> Vm<'h> {
                     };
                     self.save_fs(fs);
                     let (arr, np, nk) =
-                        self.flatten_var_args(fs.frame, first, n_pos, n_kw, bitmap, self_)?;
+                        self.flatten_var_args(fs.frame, c.first, c.n_pos, c.n_kw, bitmap, c.self_)?;
                     // Keep the flattened args rooted in the function's stack slot + 1.
-                    self.heap.set_obj(fs.frame, F_STATE + base + 1, arr);
+                    self.heap.set_obj(fs.frame, F_STATE + fs.sp + 1, arr);
                     let a = CallArgs {
                         self_: Obj::NULL,
                         src: ArgSrc::Heap(arr, crate::obj::list::A_ITEMS),
@@ -965,7 +994,7 @@ impl<'h> Vm<'h> {
                         n_kw: nk,
                         kw_dict: Obj::NULL,
                     };
-                    if self.do_call(fs, f, &a)? {
+                    if self.do_call(fs, c.f, &a)? {
                         *fs = self.load_fs(self.frame);
                     }
                 }
@@ -1062,11 +1091,13 @@ impl<'h> Vm<'h> {
                         let rhs = self.pop(fs)?;
                         let lhs = self.peek(fs, 0)?;
                         let r = if lhs.is_small() && rhs.is_small() {
-                            match crate::obj::int::small_binary_op(
-                                b,
-                                lhs.small_value(),
-                                rhs.small_value(),
-                            ) {
+                            match small_fast_op(b, lhs, rhs).or_else(|| {
+                                crate::obj::int::small_binary_op(
+                                    b,
+                                    lhs.small_value(),
+                                    rhs.small_value(),
+                                )
+                            }) {
                                 Some(r) => r,
                                 None => {
                                     self.save_fs(fs);
@@ -1074,8 +1105,17 @@ impl<'h> Vm<'h> {
                                 }
                             }
                         } else {
-                            self.save_fs(fs);
-                            self.binary_op(b, lhs, rhs)?
+                            #[cfg(feature = "float")]
+                            let fast = self.float_fast_op(b, lhs, rhs);
+                            #[cfg(not(feature = "float"))]
+                            let fast: Option<PyResult<Obj>> = None;
+                            match fast {
+                                Some(r) => r?,
+                                None => {
+                                    self.save_fs(fs);
+                                    self.binary_op(b, lhs, rhs)?
+                                }
+                            }
                         };
                         self.set_peek(fs, 0, r)?;
                     }
@@ -1117,6 +1157,75 @@ impl<'h> Vm<'h> {
                 self.is_true(v)
             }
         }
+    }
+
+    /// `o.q` when `o` is a plain instance whose own dict has `q` (what `load_attr`
+    /// would find first), without the general lookup.
+    #[inline]
+    fn instance_field(&self, o: Obj, q: crate::Qstr) -> Option<Obj> {
+        if !o.is_heap() || self.heap.tid(o) != TypeId::INSTANCE || q == q!("__class__") {
+            return None;
+        }
+        let d = self.heap.get_obj(o, crate::obj::instance::INST_DICT);
+        if d.is_null() {
+            return None;
+        }
+        self.dict_get_q(d, q)
+    }
+
+    /// `load_method(o, q)` when `o` is a plain instance and `q` is in its own dict or
+    /// is a bytecode function of its class (the two commonest cases), without the
+    /// general lookup.
+    #[inline]
+    fn instance_method(&self, o: Obj, q: crate::Qstr) -> Option<(Obj, Obj)> {
+        use crate::obj::instance::{INST_CLASS, INST_DICT};
+        if !o.is_heap()
+            || self.heap.tid(o) != TypeId::INSTANCE
+            || q == q!("__class__")
+            || q == q!("__dict__")
+        {
+            return None;
+        }
+        let d = self.heap.get_obj(o, INST_DICT);
+        if !d.is_null() {
+            if let Some(v) = self.dict_get_q(d, q) {
+                return Some((v, Obj::NULL));
+            }
+        }
+        let v = self.class_lookup(self.heap.get_obj(o, INST_CLASS), q)?;
+        (v.is_heap() && self.heap.tid(v) == TypeId::FUNCTION).then_some((v, o))
+    }
+
+    /// Arithmetic and comparison of a float with a float or small int (what
+    /// `float_binary_op` does for them), without the general operator dispatch.
+    /// `None`: not such an operation (or a division by zero, left to raise there).
+    #[cfg(feature = "float")]
+    #[inline]
+    fn float_fast_op(&mut self, op: op::BinaryOp, a: Obj, b: Obj) -> Option<PyResult<Obj>> {
+        use op::BinaryOp as B;
+        if !self.is_float(a) {
+            return None;
+        }
+        let x = self.float_value(a);
+        let y = if b.is_small() {
+            b.small_value() as f64
+        } else if self.is_float(b) {
+            self.float_value(b)
+        } else {
+            return None;
+        };
+        let r = match op {
+            B::Add | B::InplaceAdd => x + y,
+            B::Subtract | B::InplaceSubtract => x - y,
+            B::Multiply | B::InplaceMultiply => x * y,
+            B::TrueDivide | B::InplaceTrueDivide if y != 0.0 => x / y,
+            B::Less => return Some(Ok(Obj::bool(x < y))),
+            B::More => return Some(Ok(Obj::bool(x > y))),
+            B::LessEqual => return Some(Ok(Obj::bool(x <= y))),
+            B::MoreEqual => return Some(Ok(Obj::bool(x >= y))),
+            _ => return None,
+        };
+        Some(self.new_float(r))
     }
 
     fn unbound_local(&mut self) -> PyErr {
@@ -1183,15 +1292,40 @@ impl<'h> Vm<'h> {
 
     // ------------------------------------------------------------ calls
 
+    /// Decode a `CALL_*` operand (`n_pos | n_kw << 8`) and drop the call's stack entries:
+    /// the function, self (`CALL_METHOD*`: a method's self or NULL), the positional args,
+    /// the key/value pairs and (`*_VAR_KW`) the star-args bitmap. They stay in place above
+    /// `sp`, where the callee reads them.
+    #[inline]
+    fn call_operands(&mut self, fs: &mut Fs, is_method: bool, var_kw: bool) -> PyResult<CallSite> {
+        let unum = self.read_uint(fs)?;
+        let n_pos = unum & 0xff;
+        let n_kw = (unum >> 8) & 0xff;
+        let n = n_pos + 2 * n_kw + 1 + usize::from(is_method) + usize::from(var_kw);
+        self.drop_n(fs, n)?;
+        let base = F_STATE + fs.sp;
+        let f = self.heap.get_obj(fs.frame, base);
+        let (self_, first) = if is_method {
+            (self.heap.get_obj(fs.frame, base + 1), base + 2)
+        } else {
+            (Obj::NULL, base + 1)
+        };
+        Ok(CallSite {
+            f,
+            self_,
+            first,
+            n_pos,
+            n_kw,
+        })
+    }
+
     /// Call from the loop. Returns true if a frame was pushed (the caller reloads).
     fn do_call(&mut self, fs: &mut Fs, f: Obj, a: &CallArgs) -> PyResult<bool> {
-        let base = fs.sp;
         // The caller resumes after this instruction with its stack cut to the function.
         self.save_fs(fs);
         match self.call_prepare(f, a, FrameMode::Call)? {
             Called::Value(v) => {
                 self.push(fs, v)?;
-                let _ = base;
                 Ok(false)
             }
             Called::Frame => Ok(true),
@@ -1314,14 +1448,18 @@ impl<'h> Vm<'h> {
         let modebits = self.heap.get_int(frame, F_MODE);
         let aux = self.heap.get_obj(frame, F_AUX);
         let prev = self.heap.get_obj(frame, F_PREV);
-        fs.sp = fs.sp.saturating_sub(1);
-        self.save_fs(fs);
         self.frame = prev;
-        self.heap.set_obj(frame, F_PREV, Obj::NULL);
         self.depth = self.depth.saturating_sub(1);
         if modebits & MODE_GEN != 0 {
+            // A finished generator's frame stays readable (its state is saved).
+            fs.sp = fs.sp.saturating_sub(1);
+            self.save_fs(fs);
+            self.heap.set_obj(frame, F_PREV, Obj::NULL);
             crate::obj::gen::finished(self, aux);
             self.gen_status = GenStatus::Returned;
+        } else {
+            // Only a generator keeps its frame after it returns.
+            self.release_frame(frame);
         }
         match modebits & 3 {
             1 => Ok(Some(v)),
@@ -1444,6 +1582,8 @@ impl<'h> Vm<'h> {
                 if self.exception_matches(exc, TypeId::STOP_ITERATION) {
                     let _ = self.raise(TypeId::RUNTIME_ERROR, "generator raised StopIteration");
                 }
+            } else {
+                self.release_frame(frame);
             }
             if modebits & 3 == FrameMode::Native as usize || prev.is_null() {
                 return Err(PyErr);
