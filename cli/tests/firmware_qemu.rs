@@ -171,3 +171,97 @@ fn uncaught_exception_cortex_m3() {
         "expected traceback:\n{traceback}\ngot stderr:\n{stderr}"
     );
 }
+
+/// The RAM budget of the 8 KB part (issue 5): data + bss + measured stack peak.
+const RAM_BUDGET: usize = 8192;
+/// The heap the board binaries get (at most 2 KB).
+const HEAP_BUDGET: usize = 2048;
+
+/// `data + bss` of a built firmware ELF, from `arm-none-eabi-size` (Berkeley format).
+fn static_ram(bin: &str, target: &str) -> usize {
+    let elf = firmware_dir()
+        .join("target")
+        .join(target)
+        .join("release")
+        .join(bin);
+    let out = Command::new("arm-none-eabi-size")
+        .arg(&elf)
+        .output()
+        .unwrap_or_else(|e| panic!("arm-none-eabi-size: {e}\nInstall: {APT}"));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let fields: Vec<usize> = text
+        .lines()
+        .nth(1)
+        .unwrap_or_else(|| panic!("arm-none-eabi-size {}: {text}", elf.display()))
+        .split_whitespace()
+        .take(3)
+        .map(|f| f.parse().expect("a number"))
+        .collect();
+    fields[1] + fields[2]
+}
+
+/// Runs a board binary (`run_on_board`): stdout must be `expected` followed by the `ram:`
+/// line, and RAM within the 8 KB part's budget. Returns (stdout, stderr, status).
+fn check_board(bin: &str, target: &str, expected: &str) -> (String, String, Option<i32>) {
+    require_tools();
+    let _one_at_a_time = FIRMWARE.lock().unwrap_or_else(|e| e.into_inner());
+    let out = run_firmware(bin, target, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let (body, ram) = match stdout.rfind("ram: ") {
+        Some(i) => (&stdout[..i], &stdout[i..]),
+        None => panic!("{bin} ({target}): no ram: line; stdout:\n{stdout}\nstderr:\n{stderr}"),
+    };
+    assert_eq!(
+        body, expected,
+        "{bin} ({target}): stdout; stderr:\n{stderr}"
+    );
+    // ram: heap_size=N heap_peak=N stack_peak=N
+    let field = |name: &str| -> usize {
+        ram.split_whitespace()
+            .find_map(|f| f.strip_prefix(name)?.strip_prefix('='))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{bin}: no {name} in {ram:?}"))
+    };
+    let (heap, peak, stack) = (field("heap_size"), field("heap_peak"), field("stack_peak"));
+    assert!(peak <= heap, "{ram}");
+    assert!(heap <= HEAP_BUDGET, "{bin}: heap {heap} > {HEAP_BUDGET}");
+    let statics = static_ram(bin, target);
+    assert!(
+        statics + stack <= RAM_BUDGET,
+        "{bin} ({target}): data+bss {statics} + stack peak {stack} > {RAM_BUDGET}"
+    );
+    (stdout, stderr, out.status.code())
+}
+
+/// The example program, frozen by build.rs, on the Cortex-M3 with an 8 KB part's RAM.
+#[test]
+fn blink_cortex_m3() {
+    let exp = std::fs::read_to_string(firmware_dir().join("programs/blink.expected")).unwrap();
+    let (_, stderr, status) = check_board("blink", "thumbv7m-none-eabi", &exp);
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// The same on a Cortex-M0 (thumbv6m, `-cpu cortex-m0`).
+#[test]
+fn blink_cortex_m0() {
+    let exp = std::fs::read_to_string(firmware_dir().join("programs/blink.expected")).unwrap();
+    let (_, stderr, status) = check_board("blink", "thumbv6m-none-eabi", &exp);
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// A larger frozen program (classes, exceptions, a generator, formatting) in the same budget;
+/// its output is CPython's.
+#[test]
+fn showcase_cortex_m3() {
+    let (_, stderr, status) = check_board("showcase", "thumbv7m-none-eabi", &expected("showcase"));
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+/// Running out of heap ends with MemoryError on stderr and status 1, not a fault.
+#[test]
+fn out_of_heap_is_a_memory_error() {
+    let (_, stderr, status) = check_board("oom", "thumbv7m-none-eabi", "");
+    assert_eq!(status, Some(1), "{stderr}");
+    assert!(stderr.contains("MemoryError"), "{stderr}");
+}

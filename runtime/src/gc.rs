@@ -57,7 +57,18 @@ pub struct Heap<'h> {
     used_blocks: usize,
     peak_blocks: usize,
     collections: usize,
+    /// Blocks allocated since the last collection.
+    since_collect: usize,
+    /// Collect after this many blocks have been allocated (0: only when the heap is full).
+    threshold: usize,
 }
+
+/// Heaps of at least this many blocks collect after an eighth of them was allocated, not
+/// only when full: collecting only when full lets the allocation frontier sweep the whole
+/// heap between collections, so long-lived objects end up scattered over all of it and no
+/// large free run is left (a dict's table of a few KB then fails in a 2 MB heap that is 95%
+/// free). Small heaps (a microcontroller's) keep MicroPython's policy: collect when full.
+const AUTO_THRESHOLD_MIN_BLOCKS: usize = 8192;
 
 impl<'h> Heap<'h> {
     /// Lay out the table and blocks in `mem`. Returns `None` if fewer than 4 blocks fit.
@@ -93,6 +104,12 @@ impl<'h> Heap<'h> {
             used_blocks: 1,
             peak_blocks: 1,
             collections: 0,
+            since_collect: 0,
+            threshold: if n_blocks >= AUTO_THRESHOLD_MIN_BLOCKS {
+                n_blocks / 8
+            } else {
+                0
+            },
         };
         // Block 0 is reserved so that no object has offset 0 (the null object).
         heap.set_atb(0, AT_HEAD);
@@ -293,6 +310,7 @@ impl<'h> Heap<'h> {
         }
         self.next_fit = start + n;
         self.used_blocks += n;
+        self.since_collect += n;
         self.peak_blocks = self.peak_blocks.max(self.used_blocks);
         let off = start * BLOCK;
         if n <= 2 {
@@ -524,7 +542,26 @@ impl<'h> Heap<'h> {
         self.first_free = first_free.unwrap_or(self.n_blocks);
         self.next_fit = self.first_free;
         self.collections += 1;
+        self.since_collect = 0;
         freed
+    }
+
+    /// Whether enough was allocated since the last collection to collect before the next
+    /// allocation (see [`Heap::set_threshold`]).
+    #[inline]
+    pub fn wants_collect(&self) -> bool {
+        self.threshold != 0 && self.since_collect >= self.threshold
+    }
+
+    /// Collect after `bytes` have been allocated (`None`: only when the heap is full), as
+    /// MicroPython's `gc.threshold()`.
+    pub fn set_threshold(&mut self, bytes: Option<usize>) {
+        self.threshold = bytes.map_or(0, |b| b.div_ceil(BLOCK).max(1));
+    }
+
+    /// The threshold in bytes (`None`: only when full).
+    pub fn threshold(&self) -> Option<usize> {
+        (self.threshold != 0).then_some(self.threshold * BLOCK)
     }
 
     /// Current statistics.

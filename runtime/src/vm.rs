@@ -240,6 +240,9 @@ impl<'h> Vm<'h> {
         }
         #[cfg(feature = "gc-stress")]
         self.collect();
+        if self.heap.wants_collect() && self.gc_enabled {
+            self.collect();
+        }
         if let Some(o) = self.heap.alloc_obj(tid, flags, n_words) {
             return Ok(o);
         }

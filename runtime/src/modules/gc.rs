@@ -36,8 +36,20 @@ fn isenabled(vm: &mut Vm, _args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(Obj::bool(vm.gc_enabled))
 }
 
-fn threshold(_vm: &mut Vm, _args: &[Obj], _kw: Obj) -> PyResult<Obj> {
-    Ok(Obj::small_unchecked(-1))
+/// `gc.threshold([amount])`: collect after `amount` bytes were allocated (-1: only when the
+/// heap is full); without an argument, the current setting.
+fn threshold(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 0, 1)?;
+    match args.first() {
+        None => Ok(Obj::small_unchecked(
+            vm.heap.threshold().map_or(-1, |b| b as isize),
+        )),
+        Some(&a) => {
+            let n = vm.to_isize(a)?;
+            vm.heap.set_threshold(usize::try_from(n).ok());
+            Ok(Obj::NONE)
+        }
+    }
 }
 
 /// `gc` functions.
