@@ -111,8 +111,14 @@ pub const STAR_FLAG_SINGLE: u32 = 0x01;
 pub const STAR_FLAG_DOUBLE: u32 = 0x02;
 
 /// Appends `val` as a vuint (`mp_encode_uint`).
+#[inline]
 pub fn encode_uint(out: &mut Vec<u8>, val: u64) {
-    vuint::encode_with(val, |b| out.push(b));
+    // Nearly every operand (qstr, constant and local indices) fits one byte.
+    if val < 0x80 {
+        out.push(val as u8);
+    } else {
+        vuint::encode_with(val, |b| out.push(b));
+    }
 }
 
 /// Appends `num` as a signed vuint (`emit_write_bytecode_byte_int`).

@@ -340,15 +340,25 @@ const SHALLOW_TREE_DEPTH: usize = 200;
 
 /// The depth of `tree`, measured without recursion; stops counting past the shallow limit.
 fn tree_depth(tree: &Node) -> usize {
-    let mut deepest = 0;
-    let mut stack: Vec<(&Node, usize)> = vec![(tree, 1)];
-    while let Some((node, depth)) = stack.pop() {
+    // A stack of child lists (one entry per rule node, not per node): this walks the whole
+    // tree of every ordinary module, so it is kept cheap.
+    let Node::Rule(root) = tree else {
+        return 1;
+    };
+    let mut deepest = 1;
+    let mut stack: Vec<(&[Node], usize)> = vec![(&root.args, 2)];
+    while let Some((nodes, depth)) = stack.pop() {
+        if nodes.is_empty() {
+            continue;
+        }
         deepest = deepest.max(depth);
         if deepest > SHALLOW_TREE_DEPTH {
             break;
         }
-        if let Node::Rule(r) = node {
-            stack.extend(r.args.iter().map(|a| (a, depth + 1)));
+        for node in nodes {
+            if let Node::Rule(r) = node {
+                stack.push((&r.args, depth + 1));
+            }
         }
     }
     deepest
