@@ -554,7 +554,8 @@ impl Emitter {
         self.write_bytecode_byte_obj(1, op::LOAD_CONST_OBJ, id, obj);
     }
 
-    /// [`Emitter::load_const_obj`] of a parse tree constant (`id`: its node's address).
+    /// [`Emitter::load_const_obj`] of a parse tree constant (`id`: its index in the tree's
+    /// constant table).
     pub fn load_const_value(&mut self, id: usize, value: &ConstValue) {
         let idx = self.common.use_const_value(id, value);
         self.write_bytecode_byte_uint(1, op::LOAD_CONST_OBJ, idx as u64);

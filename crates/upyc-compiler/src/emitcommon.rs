@@ -7,8 +7,8 @@
 //! is in order of first use too, deduplicated with MicroPython's `strictly_equal`.
 //!
 //! Where we differ: MicroPython stores heap objects and compares pointers first; we store
-//! [`ConstObj`] values and compare an optional identity (the address of the parse node a
-//! constant came from), which gives the same answers, including for NaN, which equals itself
+//! [`ConstObj`] values and compare an optional identity (the index of the tree constant an
+//! object came from), which gives the same answers, including for NaN, which equals itself
 //! only when it is the very same object.
 
 use std::borrow::Cow;

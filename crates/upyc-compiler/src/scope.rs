@@ -10,7 +10,7 @@
 //! has decided every identifier's kind), since it is pure scope logic.
 
 use upyc_syntax::qstr::Qstr;
-use upyc_syntax::tree::{Node, RuleNode};
+use upyc_syntax::tree::{ConstNode, Node, RuleNode};
 
 /// Index of a scope in [`Scopes`].
 pub type ScopeId = usize;
@@ -107,18 +107,19 @@ pub struct RawCode {
 #[derive(Clone, Copy, Debug)]
 pub enum ScopeNode<'a> {
     /// The module: the whole tree.
-    Root(&'a Node),
+    Root(&'a Node<'a>),
     /// A funcdef, classdef, lambdef, or the two-node rule holding a comprehension.
-    Rule(&'a RuleNode),
+    Rule(&'a RuleNode<'a>),
 }
 
 impl ScopeNode<'_> {
-    /// The source line of the node, if it is a rule (MicroPython's "struct" nodes).
-    pub fn line(&self) -> Option<u32> {
+    /// The source line of the node, if it is a rule or a constant (MicroPython's "struct"
+    /// nodes); `consts` is the tree's constant table.
+    pub fn line(&self, consts: &[ConstNode]) -> Option<u32> {
         match self {
             ScopeNode::Root(Node::Rule(r)) => Some(r.line),
             ScopeNode::Rule(r) => Some(r.line),
-            ScopeNode::Root(Node::Const(c)) => Some(c.line),
+            ScopeNode::Root(Node::Const(c)) => consts.get(c.0 as usize).map(|c| c.line),
             ScopeNode::Root(_) => None,
         }
     }
