@@ -7,11 +7,13 @@
 //! under `perf stat -e instructions` (the sources are read before timing starts). Files that
 //! mpy-cross rejects are compiled too (they end in an error, as they would in a build).
 //! `UPYC_BENCH_ROUNDS` repeats the pass (default 1; `cargo test --benches` runs one pass).
+//! Files are compiled with one [`Compiler`] context, as each `upyc build` worker does;
+//! `UPYC_BENCH_API=source` calls [`compile_source`] for each file instead.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use upyc_compiler::{compile_source, CompileOptions};
+use upyc_compiler::{compile_source, CompileOptions, Compiler};
 
 /// Where CPython 3.11's standard library is on the development machine.
 const STDLIB: &str = "/root/.pyenv/versions/3.11.7/lib/python3.11";
@@ -54,6 +56,8 @@ fn main() {
         return;
     }
     let bytes: usize = files.iter().map(|(_, s)| s.len()).sum();
+    let fresh = std::env::var("UPYC_BENCH_API").is_ok_and(|a| a == "source");
+    let mut compiler = Compiler::new();
     for round in 0..rounds {
         let (mut ok, mut out_bytes) = (0usize, 0usize);
         let started = Instant::now();
@@ -63,14 +67,20 @@ fn main() {
                 input_path: Some(rel.clone()),
                 ..CompileOptions::default()
             };
-            if let Ok(mpy) = compile_source(source, &options) {
+            let out = if fresh {
+                compile_source(source, &options)
+            } else {
+                compiler.compile(source, &options)
+            };
+            if let Ok(mpy) = out {
                 ok += 1;
                 out_bytes += mpy.len();
             }
         }
         let elapsed = started.elapsed();
         println!(
-            "round {round}: {} files ({} bytes), {ok} compiled ({out_bytes} bytes of .mpy) in {:.3} s",
+            "round {round} ({}): {} files ({} bytes), {ok} compiled ({out_bytes} bytes of .mpy) in {:.3} s",
+            if fresh { "compile_source" } else { "Compiler" },
             files.len(),
             bytes,
             elapsed.as_secs_f64()
