@@ -226,9 +226,9 @@ pub(crate) fn compile_module(
 }
 
 impl<'a> Compiler<'a, '_> {
-    /// The tree's constant object `c`.
-    fn constant(&self, c: upyc_syntax::tree::ConstRef) -> &'a ConstNode {
-        &self.consts[c.0 as usize]
+    /// The tree's constant object `c` (`None` only in a malformed hand-built tree).
+    fn constant(&self, c: upyc_syntax::tree::ConstRef) -> Option<&'a ConstNode> {
+        self.consts.get(c.0 as usize)
     }
 
     fn run(&mut self) -> Result<CompiledModule, Failure> {
@@ -380,7 +380,11 @@ impl<'a> Compiler<'a, '_> {
                     self.error_line = r.line;
                     self.error_span = Some(r.span);
                 }
-                Node::Const(c) => self.error_line = self.constant(*c).line,
+                Node::Const(c) => {
+                    if let Some(c) = self.constant(*c) {
+                        self.error_line = c.line;
+                    }
+                }
                 _ => {}
             }
         }
@@ -501,7 +505,9 @@ impl<'a> Compiler<'a, '_> {
             Node::Str(q) => Some(!self.pool.get(*q).is_empty()),
             Node::Token(Tok::KwNone | Tok::KwFalse) => Some(false),
             Node::Token(Tok::KwTrue | Tok::Ellipsis) => Some(true),
-            Node::Const(c) => Some(crate::emitcommon::value_is_true(&self.constant(*c).value)),
+            Node::Const(c) => self
+                .constant(*c)
+                .map(|c| crate::emitcommon::value_is_true(&c.value)),
             Node::Rule(r) if r.rule == Rule::AtomParen && arg(r, 0).is_null() => Some(false),
             _ => None,
         }
@@ -2579,11 +2585,13 @@ impl<'a> Compiler<'a, '_> {
             // A NEWLINE can be let through by file_input.
             Node::Token(Tok::Newline) => {}
             Node::Token(t) => self.load_const_tok(pn, *t),
-            Node::Const(c) => {
-                let (id, c) = (c.0 as usize, self.constant(*c));
-                self.emit.set_source_line(c.line);
-                self.emit.load_const_value(id, &c.value);
-            }
+            Node::Const(c) => match self.constant(*c) {
+                Some(k) => {
+                    self.emit.set_source_line(k.line);
+                    self.emit.load_const_value(c.0 as usize, &k.value);
+                }
+                None => self.malformed(pn),
+            },
             Node::Rule(r) => {
                 self.emit.set_source_line(r.line);
                 self.compile_rule(r, pn);

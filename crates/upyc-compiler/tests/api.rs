@@ -5,7 +5,7 @@ use upyc_compiler::{
     compile_source, compile_tree, Arch, CompileError, CompileOptions, Emit, ErrorKind,
 };
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Arena, Node, Rule, RuleNode, Span, Tree};
+use upyc_syntax::tree::{Arena, ConstRef, Node, Rule, RuleNode, Span, Tree};
 
 fn rule<'a>(arena: &'a Arena, rule: Rule, line: u32, args: Vec<Node<'a>>) -> Node<'a> {
     Node::Rule(arena.alloc_rule(RuleNode {
@@ -92,6 +92,41 @@ fn hand_built_tree_compiles_like_mpy_cross() {
     let (code, theirs, _) = oracle("t.py", "x = 1\nprint(x)\n", &[]);
     assert_eq!(code, 0);
     assert_eq!(ours, theirs);
+}
+
+/// A hand-built tree whose constant leaf names no constant of the tree is an error, not a
+/// panic.
+#[test]
+fn a_constant_missing_from_the_tree_is_a_malformed_tree() {
+    let arena = Arena::new();
+    let mut pool = QstrPool::new();
+    let x = pool.intern_str("x");
+    let root = rule(
+        &arena,
+        Rule::FileInput2,
+        1,
+        vec![rule(
+            &arena,
+            Rule::ExprStmt,
+            1,
+            vec![Node::Id(x), Node::Const(ConstRef(7))],
+        )],
+    );
+    let tree = Tree {
+        root,
+        consts: Vec::new(),
+    };
+    let err = compile_tree(&tree, &mut pool, &options("t.py")).expect_err("malformed");
+    assert!(
+        matches!(
+            err,
+            CompileError::Compile {
+                kind: ErrorKind::MalformedTree,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

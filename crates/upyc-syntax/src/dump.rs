@@ -155,7 +155,8 @@ pub fn dump_bytes(tree: &Tree<'_>, pool: &QstrPool) -> Vec<u8> {
                 let _ = write!(out, "[{:>4}] ", format!(" {}", r.line));
             }
             Node::Const(c) => {
-                let _ = write!(out, "[{:>4}] ", format!(" {}", tree.constant(*c).line));
+                let line = tree.constant(*c).map_or(0, |c| c.line);
+                let _ = write!(out, "[{:>4}] ", format!(" {line}"));
             }
             _ => out.extend_from_slice(b"       "),
         }
@@ -180,7 +181,10 @@ pub fn dump_bytes(tree: &Tree<'_>, pool: &QstrPool) -> Vec<u8> {
             }
             Node::Const(c) => {
                 out.extend_from_slice(b"literal const=");
-                write_const(&mut out, &tree.constant(*c).value);
+                match tree.constant(*c) {
+                    Some(c) => write_const(&mut out, &c.value),
+                    None => out.extend_from_slice(b"<missing>"),
+                }
             }
             Node::Rule(r) => {
                 let _ = write!(out, "{} (n={})", r.rule.name(), r.args.len());

@@ -416,9 +416,10 @@ pub struct Tree<'a> {
 }
 
 impl<'a> Tree<'a> {
-    /// The constant object `c` of this tree.
-    pub fn constant(&self, c: ConstRef) -> &ConstNode {
-        &self.consts[c.0 as usize]
+    /// The constant object `c` of this tree (`None` if `c` is not one of its constants, which
+    /// happens only in a tree built by hand).
+    pub fn constant(&self, c: ConstRef) -> Option<&ConstNode> {
+        self.consts.get(c.0 as usize)
     }
 }
 
