@@ -90,16 +90,14 @@ fn exercise(source: &[u8]) {
             small_int_bits: u32::from(small_int_bits),
             opt_level,
         };
-        let result = parse(source, InputKind::File, &options, &mut pool);
+        let arena = upyc_syntax::tree::Arena::new();
+        let result = parse(source, InputKind::File, &options, &mut pool, &arena);
         for d in &result.diagnostics {
             assert!(
                 d.span.start <= d.span.end && d.span.end as usize <= source.len(),
                 "diagnostic span {:?} outside the input: {d}",
                 d.span
             );
-        }
-        if let Some(tree) = result.tree {
-            tree.drop_deep();
         }
         let options = CompileOptions {
             source_name: "fuzz.py".into(),

@@ -8,7 +8,7 @@
 
 use libfuzzer_sys::fuzz_target;
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Node, Span};
+use upyc_syntax::tree::{Arena, Node, Span};
 use upyc_syntax::{parse, InputKind, ParseOptions};
 
 fuzz_target!(|data: &[u8]| {
@@ -20,7 +20,8 @@ fuzz_target!(|data: &[u8]| {
         },
     ] {
         let mut pool = QstrPool::new();
-        let result = parse(data, InputKind::File, &options, &mut pool);
+        let arena = Arena::new();
+        let result = parse(data, InputKind::File, &options, &mut pool, &arena);
         let len = data.len() as u32;
         for d in &result.diagnostics {
             assert!(
@@ -35,15 +36,14 @@ fuzz_target!(|data: &[u8]| {
                 result.diagnostics.is_empty(),
                 "a tree is returned only without errors"
             );
-            check_spans(&tree, len);
-            tree.drop_deep();
+            check_spans(&tree.root, len);
         }
     }
 });
 
 /// Walks the tree without recursion (trees can be very deep).
-fn check_spans(root: &Node, len: u32) {
-    let mut stack: Vec<(&Node, Span)> = vec![(root, Span::new(0, len))];
+fn check_spans(root: &Node<'_>, len: u32) {
+    let mut stack: Vec<(&Node<'_>, Span)> = vec![(root, Span::new(0, len))];
     while let Some((node, parent)) = stack.pop() {
         let Node::Rule(r) = node else { continue };
         let s = r.span;
@@ -58,7 +58,7 @@ fn check_spans(root: &Node, len: u32) {
             r.rule
         );
         let mut prev_end = s.start;
-        for child in &r.args {
+        for child in r.args {
             if let Node::Rule(c) = child {
                 assert!(
                     c.span.start >= prev_end,

@@ -652,7 +652,17 @@ fn build_module(
         small_int_bits: options.small_int_bits,
         ..CompileOptions::default()
     };
-    let mpy = match upyc_compiler::compile_source(&source, &compile_options) {
+    // One compile context per worker thread: each file's parse tree reuses the arena of the
+    // previous one.
+    thread_local! {
+        static COMPILER: std::cell::RefCell<upyc_compiler::Compiler> =
+            std::cell::RefCell::new(upyc_compiler::Compiler::new());
+    }
+    let compiled = COMPILER.with(|c| match c.try_borrow_mut() {
+        Ok(mut c) => c.compile(&source, &compile_options),
+        Err(_) => upyc_compiler::compile_source(&source, &compile_options),
+    });
+    let mpy = match compiled {
         Ok(m) => m,
         Err(error) => return fail(ModuleError::Compile { error, source }),
     };

@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use upyc_compiler::{compile_tree, CompileOptions};
 use upyc_syntax::qstr::QstrPool;
+use upyc_syntax::tree::Arena;
 use upyc_syntax::{parse, InputKind, ParseOptions};
 
 fn main() {
@@ -16,7 +17,9 @@ fn main() {
             continue;
         };
         let (mut t_pool, mut t_parse, mut t_compile) = (0.0, 0.0, 0.0);
+        let mut arena = Arena::new();
         for _ in 0..n {
+            arena.reset();
             let t0 = Instant::now();
             let mut pool = QstrPool::new();
             let t1 = Instant::now();
@@ -25,6 +28,7 @@ fn main() {
                 InputKind::File,
                 &ParseOptions::default(),
                 &mut pool,
+                &arena,
             );
             let t2 = Instant::now();
             if let Some(tree) = result.tree {
@@ -33,7 +37,6 @@ fn main() {
                     ..CompileOptions::default()
                 };
                 let _ = compile_tree(&tree, &mut pool, &options);
-                tree.drop_deep();
             }
             let t3 = Instant::now();
             t_pool += (t1 - t0).as_secs_f64();

@@ -19,7 +19,7 @@ use rustc_hash::FxHashMap as HashMap;
 
 use upyc_bytecode::opcode::{BinaryOp, UnaryOp};
 use upyc_syntax::qstr::{Qstr, QstrPool};
-use upyc_syntax::tree::{Node, Rule, RuleNode, Span, Tok};
+use upyc_syntax::tree::{ConstNode, Node, Rule, RuleNode, Span, Tok, Tree};
 
 use crate::emitbc::{
     AccessKind, BlockKind, BuildKind, ConstTok, Emitter, GlobalKind, ImportKind, LocalKind, Pass,
@@ -155,7 +155,9 @@ pub(crate) struct Compiler<'a, 'p> {
     pool: &'p mut QstrPool,
     names: Names,
     settings: Settings,
-    root: &'a Node,
+    root: &'a Node<'a>,
+    /// The tree's constant objects (`Node::Const` indexes them).
+    consts: &'a [ConstNode],
 
     pass: Pass,
     have_star: bool,
@@ -175,19 +177,19 @@ pub(crate) struct Compiler<'a, 'p> {
 
     scopes: Scopes<'a>,
     /// Scopes by the address of the parse node that holds them.
-    scope_of_node: HashMap<*const RuleNode, ScopeId>,
+    scope_of_node: HashMap<*const RuleNode<'a>, ScopeId>,
     cur: ScopeId,
     emit: Emitter,
     /// Buffers for `compile_atom_expr_normal`'s trailers, one per level of nesting
     /// (`f(g(x))`), kept between calls: it runs for every attribute access and call in every
     /// pass, and a fresh vector each time was a measurable share of compiling (allocation in
     /// a new process is slow).
-    trailer_bufs: Vec<Vec<&'a RuleNode>>,
+    trailer_bufs: Vec<Vec<&'a RuleNode<'a>>>,
 }
 
 /// Compiles a parse tree (`mp_compile_to_raw_code`).
 pub(crate) fn compile_module(
-    root: &Node,
+    tree: &Tree<'_>,
     pool: &mut QstrPool,
     source_file: Qstr,
     settings: Settings,
@@ -199,7 +201,8 @@ pub(crate) fn compile_module(
         pool,
         names,
         settings,
-        root,
+        root: &tree.root,
+        consts: &tree.consts,
         pass: Pass::Scope,
         have_star: false,
         error: None,
@@ -223,6 +226,11 @@ pub(crate) fn compile_module(
 }
 
 impl<'a> Compiler<'a, '_> {
+    /// The tree's constant object `c` (`None` only in a malformed hand-built tree).
+    fn constant(&self, c: upyc_syntax::tree::ConstRef) -> Option<&'a ConstNode> {
+        self.consts.get(c.0 as usize)
+    }
+
     fn run(&mut self) -> Result<CompiledModule, Failure> {
         let default_emit = match self.settings.emit {
             Emit::Bytecode => EmitOpt::None,
@@ -329,7 +337,7 @@ impl<'a> Compiler<'a, '_> {
         }
         if let Some(kind) = self.error {
             if self.error_line == 0 {
-                if let Some(line) = self.scopes.get(self.cur).pn.line() {
+                if let Some(line) = self.scopes.get(self.cur).pn.line(self.consts) {
                     self.error_line = line;
                 }
                 if self.error_span.is_none() {
@@ -372,7 +380,11 @@ impl<'a> Compiler<'a, '_> {
                     self.error_line = r.line;
                     self.error_span = Some(r.span);
                 }
-                Node::Const(c) => self.error_line = c.line,
+                Node::Const(c) => {
+                    if let Some(c) = self.constant(*c) {
+                        self.error_line = c.line;
+                    }
+                }
                 _ => {}
             }
         }
@@ -418,8 +430,8 @@ impl<'a> Compiler<'a, '_> {
     fn new_scope(
         &mut self,
         kind: ScopeKind,
-        pn: &'a RuleNode,
-        key: &'a RuleNode,
+        pn: &'a RuleNode<'a>,
+        key: &'a RuleNode<'a>,
         name: Qstr,
         emit: EmitOpt,
     ) {
@@ -436,7 +448,7 @@ impl<'a> Compiler<'a, '_> {
         self.scope_of_node.insert(key as *const RuleNode, id);
     }
 
-    fn scope_of(&mut self, pn: &'a RuleNode) -> Option<ScopeId> {
+    fn scope_of(&mut self, pn: &'a RuleNode<'a>) -> Option<ScopeId> {
         let id = self.scope_of_node.get(&(pn as *const RuleNode)).copied();
         if id.is_none() && !self.out_of_memory {
             self.syntax_error_rule(pn, ErrorKind::MalformedTree);
@@ -493,7 +505,9 @@ impl<'a> Compiler<'a, '_> {
             Node::Str(q) => Some(!self.pool.get(*q).is_empty()),
             Node::Token(Tok::KwNone | Tok::KwFalse) => Some(false),
             Node::Token(Tok::KwTrue | Tok::Ellipsis) => Some(true),
-            Node::Const(c) => Some(crate::emitcommon::value_is_true(&c.value)),
+            Node::Const(c) => self
+                .constant(*c)
+                .map(|c| crate::emitcommon::value_is_true(&c.value)),
             Node::Rule(r) if r.rule == Rule::AtomParen && arg(r, 0).is_null() => Some(false),
             _ => None,
         }
@@ -570,9 +584,14 @@ impl<'a> Compiler<'a, '_> {
     // Generic helpers
 
     /// `apply_to_single_or_list`.
-    fn apply_to_single_or_list(&mut self, pn: &'a Node, kind: Rule, f: fn(&mut Self, &'a Node)) {
+    fn apply_to_single_or_list(
+        &mut self,
+        pn: &'a Node<'a>,
+        kind: Rule,
+        f: fn(&mut Self, &'a Node<'a>),
+    ) {
         if let Some(r) = pn.as_rule(kind) {
-            for n in &r.args {
+            for n in r.args {
                 f(self, n);
             }
         } else if !pn.is_null() {
@@ -581,8 +600,8 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `compile_generic_all_nodes`.
-    fn compile_generic_all_nodes(&mut self, pns: &'a RuleNode) {
-        for n in &pns.args {
+    fn compile_generic_all_nodes(&mut self, pns: &'a RuleNode<'a>) {
+        for n in pns.args {
             self.compile_node(n);
             if self.error.is_some() {
                 self.error_set_line(n);
@@ -592,15 +611,15 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `compile_generic_tuple`.
-    fn compile_generic_tuple(&mut self, pns: &'a RuleNode) {
-        for n in &pns.args {
+    fn compile_generic_tuple(&mut self, pns: &'a RuleNode<'a>) {
+        for n in pns.args {
             self.compile_node(n);
         }
         self.emit.build(pns.args.len() as u64, BuildKind::Tuple);
     }
 
     /// `c_if_cond`: jumps to `label` if `pn` is `jump_if`, short-circuiting `and`/`or`/`not`.
-    fn c_if_cond(&mut self, pn: &'a Node, jump_if: bool, label: u32) {
+    fn c_if_cond(&mut self, pn: &'a Node<'a>, jump_if: bool, label: u32) {
         if self.is_const_false(pn) {
             if !jump_if {
                 self.emit.jump(label);
@@ -634,7 +653,7 @@ impl<'a> Compiler<'a, '_> {
                     }
                     self.emit.label_assign(label2);
                 } else {
-                    for n in &r.args {
+                    for n in r.args {
                         self.c_if_cond(n, jump_if, label);
                     }
                 }
@@ -648,12 +667,12 @@ impl<'a> Compiler<'a, '_> {
     // ---------------------------------------------------------------------------------------
     // Assignment
 
-    fn c_assign_atom_expr(&mut self, pns: &'a RuleNode, kind: AssignKind) {
+    fn c_assign_atom_expr(&mut self, pns: &'a RuleNode<'a>, kind: AssignKind) {
         if kind != AssignKind::AugStore {
             self.compile_node(arg(pns, 0));
         }
         if let Node::Rule(pns1) = arg(pns, 1) {
-            let mut pns1: &'a RuleNode = pns1;
+            let mut pns1: &'a RuleNode<'a> = pns1;
             if pns1.rule == Rule::AtomExprTrailers {
                 let n = pns1.args.len();
                 if kind != AssignKind::AugStore {
@@ -697,7 +716,7 @@ impl<'a> Compiler<'a, '_> {
         self.syntax_error_rule(pns, ErrorKind::CannotAssign);
     }
 
-    fn c_assign_tuple(&mut self, nodes: &'a [Node]) {
+    fn c_assign_tuple(&mut self, nodes: &'a [Node<'a>]) {
         let mut have_star_index = None;
         for (i, n) in nodes.iter().enumerate() {
             if n.as_rule(Rule::StarExpr).is_some() {
@@ -725,20 +744,20 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `c_assign`: assigns the top of the stack to `pn`.
-    fn c_assign(&mut self, pn: &'a Node, kind: AssignKind) {
+    fn c_assign(&mut self, pn: &'a Node<'a>, kind: AssignKind) {
         match pn {
             Node::Id(q) => match kind {
                 AssignKind::Store | AssignKind::AugStore => self.store_id(*q),
                 AssignKind::AugLoad => self.load_id(*q),
             },
             Node::Rule(pns) => {
-                let testlist_comp: &'a RuleNode = match pns.rule {
+                let testlist_comp: &'a RuleNode<'a> = match pns.rule {
                     Rule::AtomExprNormal => return self.c_assign_atom_expr(pns, kind),
                     Rule::TestlistStarExpr | Rule::Exprlist => {
                         if kind != AssignKind::Store {
                             return self.syntax_error(pn, ErrorKind::CannotAssign);
                         }
-                        return self.c_assign_tuple(&pns.args);
+                        return self.c_assign_tuple(pns.args);
                     }
                     Rule::AtomParen => match arg(pns, 0) {
                         Node::Rule(inner) if kind == AssignKind::Store => inner,
@@ -762,7 +781,7 @@ impl<'a> Compiler<'a, '_> {
                 if has_comp_for(testlist_comp) {
                     return self.syntax_error(pn, ErrorKind::CannotAssign);
                 }
-                self.c_assign_tuple(&testlist_comp.args);
+                self.c_assign_tuple(testlist_comp.args);
             }
             _ => self.syntax_error(pn, ErrorKind::CannotAssign),
         }
@@ -810,7 +829,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_funcdef_lambdef_param(&mut self, pn: &'a Node) {
+    fn compile_funcdef_lambdef_param(&mut self, pn: &'a Node<'a>) {
         let kind = match pn {
             Node::Id(_) => None,
             Node::Rule(r) => Some(r.rule),
@@ -855,7 +874,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_funcdef_lambdef(&mut self, scope: ScopeId, pn_params: &'a Node, list: Rule) {
+    fn compile_funcdef_lambdef(&mut self, scope: ScopeId, pn_params: &'a Node<'a>, list: Rule) {
         // Default values may contain lambdas, which come back here: save the state.
         let orig = (
             self.have_star,
@@ -883,7 +902,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// Leaves the function on the stack and returns its name.
-    fn compile_funcdef_helper(&mut self, pns: &'a RuleNode, emit_options: EmitOpt) -> Qstr {
+    fn compile_funcdef_helper(&mut self, pns: &'a RuleNode<'a>, emit_options: EmitOpt) -> Qstr {
         if self.pass == Pass::Scope {
             let name = self.id(arg(pns, 0));
             self.new_scope(ScopeKind::Function, pns, pns, name, emit_options);
@@ -896,7 +915,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// Leaves the class on the stack and returns its name.
-    fn compile_classdef_helper(&mut self, pns: &'a RuleNode, emit_options: EmitOpt) -> Qstr {
+    fn compile_classdef_helper(&mut self, pns: &'a RuleNode<'a>, emit_options: EmitOpt) -> Qstr {
         if self.pass == Pass::Scope {
             let name = self.id(arg(pns, 0));
             self.new_scope(ScopeKind::Class, pns, pns, name, emit_options);
@@ -918,7 +937,11 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `compile_built_in_decorator`: true for `@micropython.xxx` (even if invalid).
-    fn compile_built_in_decorator(&mut self, name_nodes: &'a [Node], emit: &mut EmitOpt) -> bool {
+    fn compile_built_in_decorator(
+        &mut self,
+        name_nodes: &'a [Node<'a>],
+        emit: &mut EmitOpt,
+    ) -> bool {
         let Some(first) = name_nodes.first() else {
             return false;
         };
@@ -969,7 +992,7 @@ impl<'a> Compiler<'a, '_> {
         true
     }
 
-    fn compile_decorated(&mut self, pns: &'a RuleNode) {
+    fn compile_decorated(&mut self, pns: &'a RuleNode<'a>) {
         let decorators = extract_list(arg(pns, 0), Rule::Decorators);
         let mut emit_options = self.scope_cur().emit_options;
         let mut num_built_in = 0;
@@ -1021,7 +1044,7 @@ impl<'a> Compiler<'a, '_> {
         self.store_id(body_name);
     }
 
-    fn compile_funcdef(&mut self, pns: &'a RuleNode) {
+    fn compile_funcdef(&mut self, pns: &'a RuleNode<'a>) {
         let emit = self.scope_cur().emit_options;
         let fname = self.compile_funcdef_helper(pns, emit);
         self.store_id(fname);
@@ -1030,13 +1053,13 @@ impl<'a> Compiler<'a, '_> {
     // ---------------------------------------------------------------------------------------
     // Simple statements
 
-    fn c_del_stmt(&mut self, pn: &'a Node) {
+    fn c_del_stmt(&mut self, pn: &'a Node<'a>) {
         let cannot: &Node = match pn {
             Node::Id(q) => return self.delete_id(*q),
             Node::Rule(pns) if pns.rule == Rule::AtomExprNormal => {
                 self.compile_node(arg(pns, 0));
                 if let Node::Rule(pns1) = arg(pns, 1) {
-                    let mut pns1: &'a RuleNode = pns1;
+                    let mut pns1: &'a RuleNode<'a> = pns1;
                     if pns1.rule == Rule::AtomExprTrailers {
                         let n = pns1.args.len();
                         for t in pns1.args.iter().take(n.saturating_sub(1)) {
@@ -1063,7 +1086,7 @@ impl<'a> Compiler<'a, '_> {
                 let inner = arg(pns, 0);
                 match inner {
                     Node::Rule(tc) if !has_comp_for(tc) => {
-                        for n in &tc.args {
+                        for n in tc.args {
                             self.c_del_stmt(n);
                         }
                         return;
@@ -1076,11 +1099,11 @@ impl<'a> Compiler<'a, '_> {
         self.syntax_error(cannot, ErrorKind::CannotDelete);
     }
 
-    fn compile_del_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_del_stmt(&mut self, pns: &'a RuleNode<'a>) {
         self.apply_to_single_or_list(arg(pns, 0), Rule::Exprlist, Self::c_del_stmt);
     }
 
-    fn compile_break_cont_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_break_cont_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let label = if pns.rule == Rule::BreakStmt {
             self.break_label
         } else {
@@ -1095,7 +1118,7 @@ impl<'a> Compiler<'a, '_> {
         self.emit.unwind_jump(label, depth);
     }
 
-    fn compile_return_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_return_stmt(&mut self, pns: &'a RuleNode<'a>) {
         if self.scope_cur().kind != ScopeKind::Function {
             return self.syntax_error_rule(pns, ErrorKind::ReturnOutsideFunction);
         }
@@ -1119,12 +1142,12 @@ impl<'a> Compiler<'a, '_> {
         self.emit.return_value();
     }
 
-    fn compile_yield_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_yield_stmt(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_node(arg(pns, 0));
         self.emit.pop_top();
     }
 
-    fn compile_raise_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_raise_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let a0 = arg(pns, 0);
         if a0.is_null() {
             self.emit.raise_varargs(0);
@@ -1139,7 +1162,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `do_import_name`: imports the (dotted) name and returns the name to bind.
-    fn do_import_name(&mut self, mut pn: &'a Node) -> Qstr {
+    fn do_import_name(&mut self, mut pn: &'a Node<'a>) -> Qstr {
         let mut is_as = false;
         let mut q_base = self.names.empty;
         if let Some(r) = pn.as_rule(Rule::DottedAsName) {
@@ -1185,14 +1208,14 @@ impl<'a> Compiler<'a, '_> {
         q_base
     }
 
-    fn compile_dotted_as_name(&mut self, pn: &'a Node) {
+    fn compile_dotted_as_name(&mut self, pn: &'a Node<'a>) {
         self.emit.load_const_small_int(0);
         self.emit.load_const_tok(ConstTok::None);
         let q_base = self.do_import_name(pn);
         self.store_id(q_base);
     }
 
-    fn compile_import_name(&mut self, pns: &'a RuleNode) {
+    fn compile_import_name(&mut self, pns: &'a RuleNode<'a>) {
         self.apply_to_single_or_list(
             arg(pns, 0),
             Rule::DottedAsNames,
@@ -1200,7 +1223,7 @@ impl<'a> Compiler<'a, '_> {
         );
     }
 
-    fn compile_import_from(&mut self, pns: &'a RuleNode) {
+    fn compile_import_from(&mut self, pns: &'a RuleNode<'a>) {
         let mut pn_import_source = arg(pns, 0);
 
         // Leading dots (or ellipses) of a relative import give the level.
@@ -1298,7 +1321,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_global_nonlocal_stmt(&mut self, pns: &'a RuleNode, pn: &'a Node) {
+    fn compile_global_nonlocal_stmt(&mut self, pns: &'a RuleNode<'a>, pn: &'a Node<'a>) {
         if self.pass != Pass::Scope {
             return;
         }
@@ -1313,7 +1336,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_assert_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_assert_stmt(&mut self, pns: &'a RuleNode<'a>) {
         // With optimisations enabled assertions are not compiled.
         if self.settings.opt_level != 0 {
             return;
@@ -1334,7 +1357,7 @@ impl<'a> Compiler<'a, '_> {
     // ---------------------------------------------------------------------------------------
     // Compound statements
 
-    fn compile_if_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_if_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let l_end = self.next_label();
         'done: {
             let cond = arg(pns, 0);
@@ -1401,7 +1424,7 @@ impl<'a> Compiler<'a, '_> {
         ) = saved;
     }
 
-    fn compile_while_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_while_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let (saved, break_label, continue_label) = self.start_break_continue_block();
         let cond = arg(pns, 0);
         // `while False:` emits nothing.
@@ -1427,12 +1450,12 @@ impl<'a> Compiler<'a, '_> {
     #[allow(clippy::too_many_arguments)]
     fn compile_for_stmt_optimised_range(
         &mut self,
-        pn_var: &'a Node,
-        pn_start: &'a Node,
-        pn_end: &'a Node,
-        pn_step: &'a Node,
-        pn_body: &'a Node,
-        pn_else: &'a Node,
+        pn_var: &'a Node<'a>,
+        pn_start: &'a Node<'a>,
+        pn_end: &'a Node<'a>,
+        pn_step: &'a Node<'a>,
+        pn_body: &'a Node<'a>,
+        pn_else: &'a Node<'a>,
     ) {
         let (saved, break_label, continue_label) = self.start_break_continue_block();
         let top_label = self.next_label();
@@ -1497,7 +1520,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_for_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_for_stmt(&mut self, pns: &'a RuleNode<'a>) {
         if let (Node::Id(_), Some(pns_it)) =
             (arg(pns, 0), arg(pns, 1).as_rule(Rule::AtomExprNormal))
         {
@@ -1530,7 +1553,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// The range-loop optimisation of `compile_for_stmt`, if its arguments allow it.
-    fn try_for_range(&mut self, pns: &'a RuleNode, pn_range_args: &'a Node) -> bool {
+    fn try_for_range(&mut self, pns: &'a RuleNode<'a>, pn_range_args: &'a Node<'a>) -> bool {
         static ZERO: Node = Node::SmallInt(0);
         static ONE: Node = Node::SmallInt(1);
         let args = extract_list(pn_range_args, Rule::Arglist);
@@ -1567,7 +1590,12 @@ impl<'a> Compiler<'a, '_> {
         true
     }
 
-    fn compile_try_except(&mut self, pn_body: &'a Node, pn_excepts: &'a [Node], pn_else: &'a Node) {
+    fn compile_try_except(
+        &mut self,
+        pn_body: &'a Node<'a>,
+        pn_excepts: &'a [Node<'a>],
+        pn_else: &'a Node<'a>,
+    ) {
         let l1 = self.next_label();
         let success_label = self.next_label();
 
@@ -1646,10 +1674,10 @@ impl<'a> Compiler<'a, '_> {
 
     fn compile_try_finally(
         &mut self,
-        pn_body: &'a Node,
-        pn_excepts: &'a [Node],
-        pn_else: &'a Node,
-        pn_finally: &'a Node,
+        pn_body: &'a Node<'a>,
+        pn_excepts: &'a [Node<'a>],
+        pn_else: &'a Node<'a>,
+        pn_finally: &'a Node<'a>,
     ) {
         let l_finally_block = self.next_label();
         self.increase_except_level(l_finally_block, BlockKind::Finally);
@@ -1672,7 +1700,7 @@ impl<'a> Compiler<'a, '_> {
         self.decrease_except_level();
     }
 
-    fn compile_try_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_try_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let body = arg(pns, 0);
         let Node::Rule(pns2) = arg(pns, 1) else {
             return self.malformed(arg(pns, 1));
@@ -1699,7 +1727,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_with_stmt_helper(&mut self, nodes: &'a [Node], body: &'a Node) {
+    fn compile_with_stmt_helper(&mut self, nodes: &'a [Node<'a>], body: &'a Node<'a>) {
         let Some((first, rest)) = nodes.split_first() else {
             // No more pre-bits: the body.
             return self.compile_node(body);
@@ -1720,7 +1748,7 @@ impl<'a> Compiler<'a, '_> {
         self.decrease_except_level();
     }
 
-    fn compile_with_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_with_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let nodes = extract_list(arg(pns, 0), Rule::WithStmtList);
         self.compile_with_stmt_helper(nodes, arg(pns, 1));
     }
@@ -1737,7 +1765,7 @@ impl<'a> Compiler<'a, '_> {
         self.compile_yield_from();
     }
 
-    fn compile_async_for_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_async_for_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let while_else_label = self.next_label();
         let try_exception_label = self.next_label();
         let try_else_label = self.next_label();
@@ -1782,7 +1810,7 @@ impl<'a> Compiler<'a, '_> {
         self.emit.pop_top();
     }
 
-    fn compile_async_with_stmt_helper(&mut self, nodes: &'a [Node], body: &'a Node) {
+    fn compile_async_with_stmt_helper(&mut self, nodes: &'a [Node<'a>], body: &'a Node<'a>) {
         let Some((first, rest)) = nodes.split_first() else {
             return self.compile_node(body);
         };
@@ -1854,12 +1882,12 @@ impl<'a> Compiler<'a, '_> {
         self.decrease_except_level();
     }
 
-    fn compile_async_with_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_async_with_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let nodes = extract_list(arg(pns, 0), Rule::WithStmtList);
         self.compile_async_with_stmt_helper(nodes, arg(pns, 1));
     }
 
-    fn compile_async_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_async_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let Node::Rule(pns0) = arg(pns, 0) else {
             return self.malformed(arg(pns, 0));
         };
@@ -1882,7 +1910,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_expr_stmt(&mut self, pns: &'a RuleNode) {
+    fn compile_expr_stmt(&mut self, pns: &'a RuleNode<'a>) {
         let lhs = arg(pns, 0);
         let mut pn_rhs = arg(pns, 1);
         if pn_rhs.is_null() {
@@ -1984,7 +2012,7 @@ impl<'a> Compiler<'a, '_> {
     // ---------------------------------------------------------------------------------------
     // Expressions
 
-    fn compile_test_if_expr(&mut self, pns: &'a RuleNode) {
+    fn compile_test_if_expr(&mut self, pns: &'a RuleNode<'a>) {
         let Some(if_else) = arg(pns, 1).as_rule(Rule::TestIfElse) else {
             return self.malformed(arg(pns, 1));
         };
@@ -1999,7 +2027,7 @@ impl<'a> Compiler<'a, '_> {
         self.emit.label_assign(l_end);
     }
 
-    fn compile_lambdef(&mut self, pns: &'a RuleNode) {
+    fn compile_lambdef(&mut self, pns: &'a RuleNode<'a>) {
         if self.pass == Pass::Scope {
             let emit = self.scope_cur().emit_options;
             self.new_scope(ScopeKind::Lambda, pns, pns, self.names.lambda, emit);
@@ -2010,7 +2038,7 @@ impl<'a> Compiler<'a, '_> {
         self.compile_funcdef_lambdef(scope, arg(pns, 0), Rule::Varargslist);
     }
 
-    fn compile_namedexpr_helper(&mut self, pn_name: &'a Node, pn_expr: &'a Node) {
+    fn compile_namedexpr_helper(&mut self, pn_name: &'a Node<'a>, pn_expr: &'a Node<'a>) {
         let Node::Id(target) = *pn_name else {
             return self.syntax_error(pn_name, ErrorKind::CannotAssign);
         };
@@ -2042,11 +2070,11 @@ impl<'a> Compiler<'a, '_> {
         self.store_id(target);
     }
 
-    fn compile_namedexpr(&mut self, pns: &'a RuleNode) {
+    fn compile_namedexpr(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_namedexpr_helper(arg(pns, 0), arg(pns, 1));
     }
 
-    fn compile_or_and_test(&mut self, pns: &'a RuleNode) {
+    fn compile_or_and_test(&mut self, pns: &'a RuleNode<'a>) {
         let cond = pns.rule == Rule::OrTest;
         let l_end = self.next_label();
         let n = pns.args.len();
@@ -2059,12 +2087,12 @@ impl<'a> Compiler<'a, '_> {
         self.emit.label_assign(l_end);
     }
 
-    fn compile_not_test_2(&mut self, pns: &'a RuleNode) {
+    fn compile_not_test_2(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_node(arg(pns, 0));
         self.emit.unary_op(UnaryOp::Not);
     }
 
-    fn compile_comparison(&mut self, pns: &'a RuleNode) {
+    fn compile_comparison(&mut self, pns: &'a RuleNode<'a>) {
         let num_nodes = pns.args.len();
         self.compile_node(arg(pns, 0));
         let multi = num_nodes > 3;
@@ -2108,11 +2136,11 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_star_expr(&mut self, pns: &'a RuleNode) {
+    fn compile_star_expr(&mut self, pns: &'a RuleNode<'a>) {
         self.syntax_error_rule(pns, ErrorKind::StarExprNotAssignmentTarget);
     }
 
-    fn compile_binary_op(&mut self, pns: &'a RuleNode) {
+    fn compile_binary_op(&mut self, pns: &'a RuleNode<'a>) {
         let op = match pns.rule {
             Rule::XorExpr => BinaryOp::Xor,
             Rule::AndExpr => BinaryOp::And,
@@ -2125,7 +2153,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_term(&mut self, pns: &'a RuleNode) {
+    fn compile_term(&mut self, pns: &'a RuleNode<'a>) {
         let num_nodes = pns.args.len();
         self.compile_node(arg(pns, 0));
         let mut i = 1;
@@ -2143,7 +2171,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_factor_2(&mut self, pns: &'a RuleNode) {
+    fn compile_factor_2(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_node(arg(pns, 1));
         let op = match arg(pns, 0) {
             Node::Token(Tok::OpTilde) => UnaryOp::Invert,
@@ -2154,15 +2182,15 @@ impl<'a> Compiler<'a, '_> {
         self.emit.unary_op(op);
     }
 
-    fn compile_atom_expr_normal(&mut self, pns: &'a RuleNode) {
+    fn compile_atom_expr_normal(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_node(arg(pns, 0));
         // compile_atom_expr_await may pass a node without trailers.
         let t = arg(pns, 1);
         if t.is_null() {
             return;
         }
-        let trail: &'a [Node] = match t {
-            Node::Rule(r) if r.rule == Rule::AtomExprTrailers => &r.args,
+        let trail: &'a [Node<'a>] = match t {
+            Node::Rule(r) if r.rule == Rule::AtomExprTrailers => r.args,
             _ => std::slice::from_ref(t),
         };
         // A buffer of our own while nested calls take theirs.
@@ -2185,9 +2213,9 @@ impl<'a> Compiler<'a, '_> {
     /// The trailers of `compile_atom_expr_normal` (`trail`, each a rule node in `trailers`).
     fn compile_trailers(
         &mut self,
-        pns: &'a RuleNode,
-        trail: &'a [Node],
-        trailers: &[&'a RuleNode],
+        pns: &'a RuleNode<'a>,
+        trail: &'a [Node<'a>],
+        trailers: &[&'a RuleNode<'a>],
     ) {
         let num_trail = trailers.len();
         let mut i = 0;
@@ -2241,14 +2269,14 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_power(&mut self, pns: &'a RuleNode) {
+    fn compile_power(&mut self, pns: &'a RuleNode<'a>) {
         self.compile_generic_all_nodes(pns);
         self.emit.binary_op(BinaryOp::Power);
     }
 
     fn compile_trailer_paren_helper(
         &mut self,
-        pn_arglist: &'a Node,
+        pn_arglist: &'a Node<'a>,
         is_method_call: bool,
         n_positional_extra: u64,
     ) {
@@ -2335,7 +2363,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `compile_comprehension`: `pns` has the element expression and a comp_for node.
-    fn compile_comprehension(&mut self, pns: &'a RuleNode, kind: ScopeKind) {
+    fn compile_comprehension(&mut self, pns: &'a RuleNode<'a>, kind: ScopeKind) {
         let Node::Rule(pns_comp_for) = arg(pns, 1) else {
             return self.malformed(arg(pns, 1));
         };
@@ -2360,7 +2388,7 @@ impl<'a> Compiler<'a, '_> {
         self.emit.call_function(1, 0, 0);
     }
 
-    fn compile_atom_paren(&mut self, pns: &'a RuleNode) {
+    fn compile_atom_paren(&mut self, pns: &'a RuleNode<'a>) {
         match arg(pns, 0) {
             Node::Null => self.emit.build(0, BuildKind::Tuple),
             Node::Rule(tc) if has_comp_for(tc) => {
@@ -2371,7 +2399,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_atom_bracket(&mut self, pns: &'a RuleNode) {
+    fn compile_atom_bracket(&mut self, pns: &'a RuleNode<'a>) {
         let a0 = arg(pns, 0);
         if a0.is_null() {
             self.emit.build(0, BuildKind::List);
@@ -2388,7 +2416,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_atom_brace_helper(&mut self, pns: &'a RuleNode, create_map: bool) {
+    fn compile_atom_brace_helper(&mut self, pns: &'a RuleNode<'a>, create_map: bool) {
         let pn = arg(pns, 0);
         match pn {
             Node::Null => {
@@ -2454,7 +2482,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_subscript(&mut self, pns: &'a RuleNode) {
+    fn compile_subscript(&mut self, pns: &'a RuleNode<'a>) {
         let mut pns = pns;
         if pns.rule == Rule::Subscript2 {
             self.compile_node(arg(pns, 0)); // start of the slice
@@ -2508,19 +2536,19 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_dictorsetmaker_item(&mut self, pns: &'a RuleNode) {
+    fn compile_dictorsetmaker_item(&mut self, pns: &'a RuleNode<'a>) {
         // A dict key:value pair: value first.
         self.compile_node(arg(pns, 1));
         self.compile_node(arg(pns, 0));
     }
 
-    fn compile_classdef(&mut self, pns: &'a RuleNode) {
+    fn compile_classdef(&mut self, pns: &'a RuleNode<'a>) {
         let emit = self.scope_cur().emit_options;
         let cname = self.compile_classdef_helper(pns, emit);
         self.store_id(cname);
     }
 
-    fn compile_yield_expr(&mut self, pns: &'a RuleNode) {
+    fn compile_yield_expr(&mut self, pns: &'a RuleNode<'a>) {
         let kind = self.scope_cur().kind;
         if kind != ScopeKind::Function && kind != ScopeKind::Lambda {
             return self.syntax_error_rule(pns, ErrorKind::YieldOutsideFunction);
@@ -2538,7 +2566,7 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_atom_expr_await(&mut self, pns: &'a RuleNode) {
+    fn compile_atom_expr_await(&mut self, pns: &'a RuleNode<'a>) {
         let kind = self.scope_cur().kind;
         if kind != ScopeKind::Function && kind != ScopeKind::Lambda {
             return self.syntax_error_rule(pns, ErrorKind::AwaitOutsideFunction);
@@ -2548,7 +2576,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// `compile_node`.
-    fn compile_node(&mut self, pn: &'a Node) {
+    fn compile_node(&mut self, pn: &'a Node<'a>) {
         match pn {
             Node::Null => {}
             Node::SmallInt(v) => self.emit.load_const_small_int(*v),
@@ -2557,11 +2585,13 @@ impl<'a> Compiler<'a, '_> {
             // A NEWLINE can be let through by file_input.
             Node::Token(Tok::Newline) => {}
             Node::Token(t) => self.load_const_tok(pn, *t),
-            Node::Const(c) => {
-                self.emit.set_source_line(c.line);
-                let id = &**c as *const _ as usize;
-                self.emit.load_const_value(id, &c.value);
-            }
+            Node::Const(c) => match self.constant(*c) {
+                Some(k) => {
+                    self.emit.set_source_line(k.line);
+                    self.emit.load_const_value(c.0 as usize, &k.value);
+                }
+                None => self.malformed(pn),
+            },
             Node::Rule(r) => {
                 self.emit.set_source_line(r.line);
                 self.compile_rule(r, pn);
@@ -2570,7 +2600,7 @@ impl<'a> Compiler<'a, '_> {
     }
 
     /// The `compile_function` table: dispatch on the rule.
-    fn compile_rule(&mut self, r: &'a RuleNode, pn: &'a Node) {
+    fn compile_rule(&mut self, r: &'a RuleNode<'a>, pn: &'a Node<'a>) {
         match r.rule {
             Rule::FileInput
             | Rule::FileInput2
@@ -2634,7 +2664,7 @@ impl<'a> Compiler<'a, '_> {
     // ---------------------------------------------------------------------------------------
     // Scopes
 
-    fn compile_scope_func_lambda_param(&mut self, pn: &'a Node, name: Rule, star: Rule) {
+    fn compile_scope_func_lambda_param(&mut self, pn: &'a Node<'a>, name: Rule, star: Rule) {
         // **kwargs must be last.
         if self.scope_cur().scope_flags & SCOPE_FLAG_VARKEYWORDS != 0 {
             return self.syntax_error(pn, ErrorKind::InvalidSyntax);
@@ -2700,18 +2730,18 @@ impl<'a> Compiler<'a, '_> {
         }
     }
 
-    fn compile_scope_func_param(&mut self, pn: &'a Node) {
+    fn compile_scope_func_param(&mut self, pn: &'a Node<'a>) {
         self.compile_scope_func_lambda_param(pn, Rule::TypedargslistName, Rule::TypedargslistStar);
     }
 
-    fn compile_scope_lambda_param(&mut self, pn: &'a Node) {
+    fn compile_scope_lambda_param(&mut self, pn: &'a Node<'a>) {
         self.compile_scope_func_lambda_param(pn, Rule::VarargslistName, Rule::VarargslistStar);
     }
 
     fn compile_scope_comp_iter(
         &mut self,
-        pns_comp_for: &'a RuleNode,
-        pn_inner_expr: &'a Node,
+        pns_comp_for: &'a RuleNode<'a>,
+        pn_inner_expr: &'a Node<'a>,
         for_depth: u64,
     ) {
         let l_top = self.next_label();
@@ -2903,15 +2933,15 @@ impl<'a> Compiler<'a, '_> {
 // Parse-node helpers (`py/parse.c`)
 
 /// `pns->nodes[i]`, or a null node past the end.
-fn arg(r: &RuleNode, i: usize) -> &Node {
+fn arg<'a>(r: &'a RuleNode<'a>, i: usize) -> &'a Node<'a> {
     r.args.get(i).unwrap_or(&NULL_NODE)
 }
 
 /// `mp_parse_node_extract_list`: the children of a `kind` node, or the node itself.
-fn extract_list(pn: &Node, kind: Rule) -> &[Node] {
+fn extract_list<'a>(pn: &'a Node<'a>, kind: Rule) -> &'a [Node<'a>] {
     match pn {
         Node::Null => &[],
-        Node::Rule(r) if r.rule == kind => &r.args,
+        Node::Rule(r) if r.rule == kind => r.args,
         _ => std::slice::from_ref(pn),
     }
 }

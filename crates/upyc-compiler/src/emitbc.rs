@@ -111,8 +111,14 @@ pub const STAR_FLAG_SINGLE: u32 = 0x01;
 pub const STAR_FLAG_DOUBLE: u32 = 0x02;
 
 /// Appends `val` as a vuint (`mp_encode_uint`).
+#[inline]
 pub fn encode_uint(out: &mut Vec<u8>, val: u64) {
-    vuint::encode_with(val, |b| out.push(b));
+    // Nearly every operand (qstr, constant and local indices) fits one byte.
+    if val < 0x80 {
+        out.push(val as u8);
+    } else {
+        vuint::encode_with(val, |b| out.push(b));
+    }
 }
 
 /// Appends `num` as a signed vuint (`emit_write_bytecode_byte_int`).
@@ -548,7 +554,8 @@ impl Emitter {
         self.write_bytecode_byte_obj(1, op::LOAD_CONST_OBJ, id, obj);
     }
 
-    /// [`Emitter::load_const_obj`] of a parse tree constant (`id`: its node's address).
+    /// [`Emitter::load_const_obj`] of a parse tree constant (`id`: its index in the tree's
+    /// constant table).
     pub fn load_const_value(&mut self, id: usize, value: &ConstValue) {
         let idx = self.common.use_const_value(id, value);
         self.write_bytecode_byte_uint(1, op::LOAD_CONST_OBJ, idx as u64);

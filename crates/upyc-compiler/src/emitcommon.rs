@@ -7,11 +7,12 @@
 //! is in order of first use too, deduplicated with MicroPython's `strictly_equal`.
 //!
 //! Where we differ: MicroPython stores heap objects and compares pointers first; we store
-//! [`ConstObj`] values and compare an optional identity (the address of the parse node a
-//! constant came from), which gives the same answers, including for NaN, which equals itself
+//! [`ConstObj`] values and compare an optional identity (the index of the tree constant an
+//! object came from), which gives the same answers, including for NaN, which equals itself
 //! only when it is the very same object.
 
 use std::borrow::Cow;
+use std::hash::{Hash, Hasher};
 
 use rustc_hash::FxHashMap as HashMap;
 
@@ -120,13 +121,28 @@ fn is_static_nan(f: f64) -> bool {
     f.to_bits() == STATIC_NAN_BITS
 }
 
+/// A hash of the type and value of a str, bytes or int constant (`None` for other kinds):
+/// strictly equal objects of these kinds have the same hash.
+fn value_hash(obj: &ConstObj) -> Option<u64> {
+    let mut h = rustc_hash::FxHasher::default();
+    match obj {
+        ConstObj::Str(s) => (0u8, s).hash(&mut h),
+        ConstObj::Bytes(b) => (1u8, b).hash(&mut h),
+        ConstObj::Int(i) => (2u8, i).hash(&mut h),
+        _ => return None,
+    }
+    Some(h.finish())
+}
+
 /// Identity of a constant object: the same identity means the same object.
 pub type ConstId = Option<usize>;
 
 /// `mp_emit_common_t`.
 #[derive(Debug)]
 pub struct EmitCommon {
-    qstr_index: HashMap<Qstr, usize>,
+    /// For each qstr id, its index in `qstrs` plus one (0: not in the table). Qstr ids are
+    /// dense (indices into the pool), so a vector is cheaper than a hash map here.
+    qstr_slot: Vec<u32>,
     /// The module's qstr table, in order of first use.
     pub qstrs: Vec<Qstr>,
     /// The module's constant table, in order of first use.
@@ -135,6 +151,11 @@ pub struct EmitCommon {
     /// The table only grows, so asking again about the same object gives the same answer;
     /// remembering it saves a scan of the table (and making the object) on each later pass.
     const_by_id: HashMap<usize, usize>,
+    /// For str, bytes and int constants: a hash of the value and the first table index with
+    /// that hash. Strict equality needs the same type and value, so a value whose hash is
+    /// absent here is in the table nowhere, and no scan of the table is needed (other kinds,
+    /// and hash collisions, are rare and take the scan).
+    const_by_hash: HashMap<u64, usize>,
     /// Children allocated so far in the current pass of the current scope.
     pub children: Vec<ScopeId>,
 }
@@ -143,10 +164,11 @@ impl EmitCommon {
     /// `mp_emit_common_init`: the source file is always qstr 0.
     pub fn new(source_file: Qstr) -> Self {
         let mut common = EmitCommon {
-            qstr_index: HashMap::default(),
+            qstr_slot: Vec::new(),
             qstrs: Vec::new(),
             consts: Vec::new(),
             const_by_id: HashMap::default(),
+            const_by_hash: HashMap::default(),
             children: Vec::new(),
         };
         common.use_qstr(source_file);
@@ -160,12 +182,17 @@ impl EmitCommon {
 
     /// `mp_emit_common_use_qstr`: the index of `q` in the qstr table, adding it if new.
     pub fn use_qstr(&mut self, q: Qstr) -> usize {
-        if let Some(&i) = self.qstr_index.get(&q) {
-            return i;
+        let id = q.0 as usize;
+        if let Some(&slot) = self.qstr_slot.get(id) {
+            if slot != 0 {
+                return slot as usize - 1;
+            }
+        } else {
+            self.qstr_slot.resize(id + 1, 0);
         }
         let i = self.qstrs.len();
         self.qstrs.push(q);
-        self.qstr_index.insert(q, i);
+        self.qstr_slot[id] = i as u32 + 1;
         i
     }
 
@@ -188,13 +215,21 @@ impl EmitCommon {
         if let Some(&i) = id.and_then(|id| self.const_by_id.get(&id)) {
             return i;
         }
-        let found = self
-            .consts
-            .iter()
-            .position(|(eid, e)| (id.is_some() && *eid == id) || e.strictly_equal(&obj));
+        // (An entry made with the identity `id` is in `const_by_id` already, so only strict
+        // equality can find one now.)
+        let hash = value_hash(&obj);
+        let found = match hash.map(|h| (h, self.const_by_hash.get(&h))) {
+            Some((_, None)) => None,
+            Some((_, Some(&i))) if self.consts[i].1.strictly_equal(&obj) => Some(i),
+            _ => self.consts.iter().position(|(_, e)| e.strictly_equal(&obj)),
+        };
         let i = found.unwrap_or_else(|| {
             self.consts.push((id, obj.into_owned()));
-            self.consts.len() - 1
+            let i = self.consts.len() - 1;
+            if let Some(h) = hash {
+                self.const_by_hash.entry(h).or_insert(i);
+            }
+            i
         });
         if let Some(id) = id {
             self.const_by_id.insert(id, i);

@@ -27,7 +27,7 @@ use std::fmt;
 pub use error::ErrorKind;
 pub use upyc_bytecode::mpy::Arch;
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Node, Span};
+use upyc_syntax::tree::{Arena, Node, Span, Tree};
 use upyc_syntax::{Diagnostic, InputKind, ParseOptions};
 
 /// The default code emitter (`-X emit=...`).
@@ -221,20 +221,46 @@ const COMPILE_STACK_SIZE: usize = 1 << 30;
 
 /// Parses, compiles and saves `source`: the bytes of the `.mpy` file mpy-cross would write.
 pub fn compile_source(source: &[u8], options: &CompileOptions) -> Result<Vec<u8>, CompileError> {
-    compile_source_then(source, options, Cleanup::Free)
+    compile_source_then(source, options, Cleanup::Free, &Arena::new())
+}
+
+/// A compile context for compiling many files one after the other on one thread (as each
+/// worker of `upyc build` does): the parse-tree arena is kept between files, so a file's
+/// tree reuses the memory of the previous one instead of asking the allocator again.
+/// [`Compiler::compile`] gives the same bytes as [`compile_source`].
+#[derive(Debug, Default)]
+pub struct Compiler {
+    arena: Arena,
+}
+
+impl Compiler {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`compile_source`] in this context.
+    pub fn compile(
+        &mut self,
+        source: &[u8],
+        options: &CompileOptions,
+    ) -> Result<Vec<u8>, CompileError> {
+        self.arena.reset();
+        compile_source_then(source, options, Cleanup::Free, &self.arena)
+    }
 }
 
 /// [`compile_source`] for a process that exits as soon as it has written the result (as
-/// `upyc compile` does): the parse tree and the qstr pool are left for the operating system
-/// to reclaim at exit instead of being freed node by node (`std::mem::forget`, no unsafe
-/// code). Freeing them is about 5% of compiling a large module and a few tens of thousands of
-/// instructions for a small one. Anything that goes on running should call
-/// [`compile_source`], which frees everything.
+/// `upyc compile` does): the parse tree's arena, its constants and the qstr pool are left
+/// for the operating system to reclaim at exit (`std::mem::forget`, no unsafe code). Anything
+/// that goes on running should call [`compile_source`], which frees everything.
 pub fn compile_source_before_exit(
     source: &[u8],
     options: &CompileOptions,
 ) -> Result<Vec<u8>, CompileError> {
-    compile_source_then(source, options, Cleanup::LeaveToExit)
+    let arena = Arena::new();
+    let out = compile_source_then(source, options, Cleanup::LeaveToExit, &arena);
+    std::mem::forget(arena);
+    out
 }
 
 /// What to do with the tree and the pool once the `.mpy` bytes are made.
@@ -248,6 +274,7 @@ fn compile_source_then(
     source: &[u8],
     options: &CompileOptions,
     cleanup: Cleanup,
+    arena: &Arena,
 ) -> Result<Vec<u8>, CompileError> {
     if options.emit != Emit::Bytecode && options.arch.is_none() {
         return Err(CompileError::ArchNotSpecified);
@@ -262,11 +289,8 @@ fn compile_source_then(
         small_int_bits: options.small_int_bits as u32,
         opt_level: options.opt_level,
     };
-    let result = upyc_syntax::parse(source, InputKind::File, &parse_options, &mut pool);
+    let result = upyc_syntax::parse(source, InputKind::File, &parse_options, &mut pool, arena);
     if !result.diagnostics.is_empty() {
-        if let Some(tree) = result.tree {
-            tree.drop_deep();
-        }
         // Parse errors name the input path (the lexer's name), not the `-s` name.
         return Err(CompileError::Parse {
             source_name: options
@@ -276,10 +300,13 @@ fn compile_source_then(
             diagnostics: result.diagnostics,
         });
     }
-    let tree = result.tree.unwrap_or(Node::Null);
+    let tree = result.tree.unwrap_or(Tree {
+        root: Node::Null,
+        consts: Vec::new(),
+    });
     let out = compile_tree(&tree, &mut pool, options);
     match cleanup {
-        Cleanup::Free => tree.drop_deep(),
+        Cleanup::Free => {}
         Cleanup::LeaveToExit => {
             std::mem::forget(tree);
             std::mem::forget(pool);
@@ -290,7 +317,7 @@ fn compile_source_then(
 
 /// Compiles and saves a parse tree made by [`upyc_syntax::parse()`] with `pool`.
 pub fn compile_tree(
-    tree: &Node,
+    tree: &Tree<'_>,
     pool: &mut QstrPool,
     options: &CompileOptions,
 ) -> Result<Vec<u8>, CompileError> {
@@ -312,7 +339,7 @@ pub fn compile_tree(
     // The compiler recurses along the tree, as compile.c does. Ordinary code is shallow and
     // compiles on the caller's stack; only deeply nested trees get a thread with a big stack
     // (spawning one costs about as much as compiling a small module).
-    if tree_depth(tree) <= SHALLOW_TREE_DEPTH {
+    if tree_depth(&tree.root) <= SHALLOW_TREE_DEPTH {
         return run(pool).map_err(|f| to_error(f, pool, options));
     }
     let result = std::thread::scope(|s| {
@@ -340,15 +367,25 @@ const SHALLOW_TREE_DEPTH: usize = 200;
 
 /// The depth of `tree`, measured without recursion; stops counting past the shallow limit.
 fn tree_depth(tree: &Node) -> usize {
-    let mut deepest = 0;
-    let mut stack: Vec<(&Node, usize)> = vec![(tree, 1)];
-    while let Some((node, depth)) = stack.pop() {
+    // A stack of child lists (one entry per rule node, not per node): this walks the whole
+    // tree of every ordinary module, so it is kept cheap.
+    let Node::Rule(root) = tree else {
+        return 1;
+    };
+    let mut deepest = 1;
+    let mut stack: Vec<(&[Node<'_>], usize)> = vec![(root.args, 2)];
+    while let Some((nodes, depth)) = stack.pop() {
+        if nodes.is_empty() {
+            continue;
+        }
         deepest = deepest.max(depth);
         if deepest > SHALLOW_TREE_DEPTH {
             break;
         }
-        if let Node::Rule(r) = node {
-            stack.extend(r.args.iter().map(|a| (a, depth + 1)));
+        for node in nodes {
+            if let Node::Rule(r) = node {
+                stack.push((r.args, depth + 1));
+            }
         }
     }
     deepest

@@ -9,8 +9,9 @@
 //! Also here: `scope_compute_things` from `py/compile.c` (local numbering once the SCOPE pass
 //! has decided every identifier's kind), since it is pure scope logic.
 
+use rustc_hash::FxHashMap as HashMap;
 use upyc_syntax::qstr::Qstr;
-use upyc_syntax::tree::{Node, RuleNode};
+use upyc_syntax::tree::{ConstNode, Node, RuleNode};
 
 /// Index of a scope in [`Scopes`].
 pub type ScopeId = usize;
@@ -107,22 +108,27 @@ pub struct RawCode {
 #[derive(Clone, Copy, Debug)]
 pub enum ScopeNode<'a> {
     /// The module: the whole tree.
-    Root(&'a Node),
+    Root(&'a Node<'a>),
     /// A funcdef, classdef, lambdef, or the two-node rule holding a comprehension.
-    Rule(&'a RuleNode),
+    Rule(&'a RuleNode<'a>),
 }
 
 impl ScopeNode<'_> {
-    /// The source line of the node, if it is a rule (MicroPython's "struct" nodes).
-    pub fn line(&self) -> Option<u32> {
+    /// The source line of the node, if it is a rule or a constant (MicroPython's "struct"
+    /// nodes); `consts` is the tree's constant table.
+    pub fn line(&self, consts: &[ConstNode]) -> Option<u32> {
         match self {
             ScopeNode::Root(Node::Rule(r)) => Some(r.line),
             ScopeNode::Rule(r) => Some(r.line),
-            ScopeNode::Root(Node::Const(c)) => Some(c.line),
+            ScopeNode::Root(Node::Const(c)) => consts.get(c.0 as usize).map(|c| c.line),
             ScopeNode::Root(_) => None,
         }
     }
 }
+
+/// Scopes with at least this many identifiers look them up through an index; smaller ones
+/// (most functions) are scanned, which is as fast for a few entries.
+const ID_INDEX_MIN: usize = 24;
 
 /// A block of code (`scope_t`).
 #[derive(Clone, Debug)]
@@ -142,7 +148,12 @@ pub struct Scope<'a> {
     pub stack_size: u16,
     /// Maximum depth of the exception stack.
     pub exc_stack_size: u16,
+    /// The identifiers, in MicroPython's order. Only [`Scope::find_or_add_id`] adds to it
+    /// and only [`Scope::compute_things`] reorders it, as both keep `id_index` in step.
     pub id_info: Vec<IdInfo>,
+    /// Once the scope has [`ID_INDEX_MIN`] identifiers: each one's index in `id_info`, so
+    /// that lookups in large scopes (a module's globals) need no scan.
+    id_index: HashMap<Qstr, u32>,
     /// Set by the final emit pass.
     pub raw_code: Option<RawCode>,
 }
@@ -168,12 +179,16 @@ impl<'a> Scope<'a> {
             stack_size: 0,
             exc_stack_size: 0,
             id_info: Vec::new(),
+            id_index: HashMap::default(),
             raw_code: None,
         }
     }
 
     /// Index of the identifier `qst` in this scope (`scope_find`).
     pub fn find(&self, qst: Qstr) -> Option<usize> {
+        if self.id_info.len() >= ID_INDEX_MIN {
+            return self.id_index.get(&qst).map(|&i| i as usize);
+        }
         self.id_info.iter().position(|id| id.qst == qst)
     }
 
@@ -189,7 +204,15 @@ impl<'a> Scope<'a> {
             local_num: 0,
             qst,
         });
-        self.id_info.len() - 1
+        let n = self.id_info.len();
+        if n == ID_INDEX_MIN {
+            self.id_index = (self.id_info.iter().enumerate())
+                .map(|(i, id)| (id.qst, i as u32))
+                .collect();
+        } else if n > ID_INDEX_MIN {
+            self.id_index.insert(qst, n as u32 - 1);
+        }
+        n - 1
     }
 
     /// `mp_emit_common_get_id_for_modification`: the identifier about to be stored to or
@@ -222,6 +245,10 @@ impl<'a> Scope<'a> {
                 if flags & ID_FLAG_IS_STAR_PARAM != 0 {
                     if let Some(p) = id_param {
                         self.id_info.swap(i, p);
+                        if self.id_info.len() >= ID_INDEX_MIN {
+                            self.id_index.insert(self.id_info[i].qst, i as u32);
+                            self.id_index.insert(self.id_info[p].qst, p as u32);
+                        }
                     }
                     break;
                 } else if id_param.is_none() && flags == ID_FLAG_IS_PARAM {
@@ -381,6 +408,32 @@ mod tests {
 
     fn scope(kind: ScopeKind, name: u32) -> Scope<'static> {
         Scope::new(kind, ScopeNode::Root(&ROOT), Qstr(name), EmitOpt::None)
+    }
+
+    /// Lookups through the index of a large scope agree with a scan, before and after
+    /// `compute_things` moves the *args parameter.
+    #[test]
+    fn large_scopes_find_identifiers_as_a_scan_does() {
+        let mut sc = scope(ScopeKind::Function, 1);
+        sc.scope_flags |= SCOPE_FLAG_VARARGS;
+        let star = sc.find_or_add_id(Qstr(1000), IdKind::Local);
+        sc.id_info[star].flags = ID_FLAG_IS_STAR_PARAM;
+        let param = sc.find_or_add_id(Qstr(1001), IdKind::Local);
+        sc.id_info[param].flags = ID_FLAG_IS_PARAM;
+        for q in 0..3 * ID_INDEX_MIN as u32 {
+            sc.find_or_add_id(Qstr(2000 + q * 7 % 50), IdKind::GlobalImplicit);
+        }
+        let check = |sc: &Scope<'_>| {
+            for q in (990..1010).chain(1990..2060) {
+                let scan = sc.id_info.iter().position(|id| id.qst == Qstr(q));
+                assert_eq!(sc.find(Qstr(q)), scan, "qstr {q}");
+            }
+        };
+        assert!(sc.id_info.len() > ID_INDEX_MIN);
+        check(&sc);
+        sc.compute_things(None, Qstr(5));
+        assert_eq!(sc.id_info[0].qst, Qstr(1001), "the parameter moved first");
+        check(&sc);
     }
 
     #[test]

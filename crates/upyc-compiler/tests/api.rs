@@ -5,14 +5,14 @@ use upyc_compiler::{
     compile_source, compile_tree, Arch, CompileError, CompileOptions, Emit, ErrorKind,
 };
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Node, Rule, RuleNode, Span};
+use upyc_syntax::tree::{Arena, ConstRef, Node, Rule, RuleNode, Span, Tree};
 
-fn rule(rule: Rule, line: u32, args: Vec<Node>) -> Node {
-    Node::Rule(Box::new(RuleNode {
+fn rule<'a>(arena: &'a Arena, rule: Rule, line: u32, args: Vec<Node<'a>>) -> Node<'a> {
+    Node::Rule(arena.alloc_rule(RuleNode {
         rule,
         line,
         span: Span::default(),
-        args,
+        args: arena.alloc_nodes(args),
     }))
 }
 
@@ -43,24 +43,33 @@ fn oracle(name: &str, source: &str, flags: &[&str]) -> (i32, Vec<u8>, String) {
 /// `x = 1\nprint(x)\n` as MicroPython's parser shapes it, compiled without the parser.
 #[test]
 fn hand_built_tree_compiles_like_mpy_cross() {
+    let arena = Arena::new();
     let mut pool = QstrPool::new();
     let x = pool.intern_str("x");
     let print = pool.intern_str("print");
-    let tree = rule(
+    let root = rule(
+        &arena,
         Rule::FileInput2,
         1,
         vec![
-            rule(Rule::ExprStmt, 1, vec![Node::Id(x), Node::SmallInt(1)]),
             rule(
+                &arena,
+                Rule::ExprStmt,
+                1,
+                vec![Node::Id(x), Node::SmallInt(1)],
+            ),
+            rule(
+                &arena,
                 Rule::ExprStmt,
                 2,
                 vec![
                     rule(
+                        &arena,
                         Rule::AtomExprNormal,
                         2,
                         vec![
                             Node::Id(print),
-                            rule(Rule::TrailerParen, 2, vec![Node::Id(x)]),
+                            rule(&arena, Rule::TrailerParen, 2, vec![Node::Id(x)]),
                         ],
                     ),
                     Node::Null,
@@ -68,6 +77,10 @@ fn hand_built_tree_compiles_like_mpy_cross() {
             ),
         ],
     );
+    let tree = Tree {
+        root,
+        consts: Vec::new(),
+    };
     let ours = compile_tree(&tree, &mut pool, &options("t.py")).expect("compiles");
     // `mpy-cross -s t.py` on that source.
     let expected: &[u8] = &[
@@ -79,6 +92,41 @@ fn hand_built_tree_compiles_like_mpy_cross() {
     let (code, theirs, _) = oracle("t.py", "x = 1\nprint(x)\n", &[]);
     assert_eq!(code, 0);
     assert_eq!(ours, theirs);
+}
+
+/// A hand-built tree whose constant leaf names no constant of the tree is an error, not a
+/// panic.
+#[test]
+fn a_constant_missing_from_the_tree_is_a_malformed_tree() {
+    let arena = Arena::new();
+    let mut pool = QstrPool::new();
+    let x = pool.intern_str("x");
+    let root = rule(
+        &arena,
+        Rule::FileInput2,
+        1,
+        vec![rule(
+            &arena,
+            Rule::ExprStmt,
+            1,
+            vec![Node::Id(x), Node::Const(ConstRef(7))],
+        )],
+    );
+    let tree = Tree {
+        root,
+        consts: Vec::new(),
+    };
+    let err = compile_tree(&tree, &mut pool, &options("t.py")).expect_err("malformed");
+    assert!(
+        matches!(
+            err,
+            CompileError::Compile {
+                kind: ErrorKind::MalformedTree,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 #[test]

@@ -32,7 +32,8 @@ fn main() {
     };
     let mut pool = QstrPool::new();
     pool.intern(path.as_bytes());
-    let result = parse(&source, InputKind::File, &options, &mut pool);
+    let arena = upyc_syntax::tree::Arena::new();
+    let result = parse(&source, InputKind::File, &options, &mut pool, &arena);
     if let Some(tree) = &result.tree {
         let _ = std::io::stdout().write_all(&dump_bytes(tree, &pool));
     }

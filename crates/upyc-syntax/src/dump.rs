@@ -12,7 +12,7 @@ use std::io::Write;
 
 use crate::num::{complex_repr, float_repr, int_repr};
 use crate::qstr::QstrPool;
-use crate::tree::{ConstValue, Node, Tok};
+use crate::tree::{ConstValue, Node, Tok, Tree};
 
 /// `utf8_get_char` and `utf8_next_char`: MicroPython's lenient UTF-8 decoding.
 fn utf8_char(s: &[u8]) -> (u32, usize) {
@@ -137,17 +137,17 @@ pub fn token_number(t: Tok) -> usize {
     Tok::ALL.iter().position(|&k| k == t).unwrap_or(0)
 }
 
-/// Prints `node` and its children, one per line (no recursion, so any depth is fine).
+/// Prints the tree's root and its children, one per line (no recursion, so any depth is fine).
 /// Names and strings that are not valid UTF-8 are shown with replacement characters; see
 /// [`dump_bytes`] for the exact bytes.
-pub fn dump(node: &Node, pool: &QstrPool) -> String {
-    String::from_utf8_lossy(&dump_bytes(node, pool)).into_owned()
+pub fn dump(tree: &Tree<'_>, pool: &QstrPool) -> String {
+    String::from_utf8_lossy(&dump_bytes(tree, pool)).into_owned()
 }
 
 /// [`dump`] as raw bytes, exactly as MicroPython prints it.
-pub fn dump_bytes(node: &Node, pool: &QstrPool) -> Vec<u8> {
+pub fn dump_bytes(tree: &Tree<'_>, pool: &QstrPool) -> Vec<u8> {
     let mut out = Vec::new();
-    let mut stack = vec![(node, 0usize)];
+    let mut stack: Vec<(&Node<'_>, usize)> = vec![(&tree.root, 0usize)];
     while let Some((node, indent)) = stack.pop() {
         match node {
             // `[% 4d] `: a space in place of a sign, then the number, in four columns.
@@ -155,7 +155,8 @@ pub fn dump_bytes(node: &Node, pool: &QstrPool) -> Vec<u8> {
                 let _ = write!(out, "[{:>4}] ", format!(" {}", r.line));
             }
             Node::Const(c) => {
-                let _ = write!(out, "[{:>4}] ", format!(" {}", c.line));
+                let line = tree.constant(*c).map_or(0, |c| c.line);
+                let _ = write!(out, "[{:>4}] ", format!(" {line}"));
             }
             _ => out.extend_from_slice(b"       "),
         }
@@ -180,7 +181,10 @@ pub fn dump_bytes(node: &Node, pool: &QstrPool) -> Vec<u8> {
             }
             Node::Const(c) => {
                 out.extend_from_slice(b"literal const=");
-                write_const(&mut out, &c.value);
+                match tree.constant(*c) {
+                    Some(c) => write_const(&mut out, &c.value),
+                    None => out.extend_from_slice(b"<missing>"),
+                }
             }
             Node::Rule(r) => {
                 let _ = write!(out, "{} (n={})", r.rule.name(), r.args.len());

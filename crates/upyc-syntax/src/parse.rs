@@ -30,7 +30,7 @@ use crate::grammar::{self, may_start, Act, Arg};
 use crate::lexer::Lexer;
 use crate::num::{self, FloatLiteral};
 use crate::qstr::{Qstr, QstrPool, INTERN_STRING_LEN};
-use crate::tree::{ConstNode, ConstValue, Node, Rule, RuleNode, Span, Tok};
+use crate::tree::{Arena, ConstNode, ConstRef, ConstValue, Node, Rule, RuleNode, Span, Tok, Tree};
 
 /// The most rule-stack entries the parser uses before it reports that the source nests too
 /// deeply. mpy-cross keeps the stack in its 2 MB heap at 16 bytes an entry, so it cannot go
@@ -70,8 +70,8 @@ impl Default for ParseOptions {
 
 /// The tree (when there was no error) and every error found.
 #[derive(Debug)]
-pub struct ParseResult {
-    pub tree: Option<Node>,
+pub struct ParseResult<'a> {
+    pub tree: Option<Tree<'a>>,
     pub diagnostics: Vec<Diagnostic>,
 }
 
@@ -80,16 +80,20 @@ pub struct ParseResult {
 /// The pool must already hold every qstr mpy-cross interns before it parses, because a str
 /// longer than [`INTERN_STRING_LEN`] becomes a qstr only if it is already interned: the
 /// built-in qstrs (as [`QstrPool::new`] does), then the input file name as given on the
-/// command line, then the `-s` source name if one was given.
-pub fn parse(
+/// command line, then the `-s` source name if one was given. The tree's rule nodes are made
+/// in `arena`.
+pub fn parse<'a>(
     source: &[u8],
     input: InputKind,
     options: &ParseOptions,
     pool: &mut QstrPool,
-) -> ParseResult {
+    arena: &'a Arena,
+) -> ParseResult<'a> {
     let mut p = Parser {
         lex: Lexer::new(source, options.opt_level),
         pool,
+        arena,
+        tree_consts: Vec::new(),
         options: *options,
         input,
         rule_stack: Vec::new(),
@@ -108,13 +112,13 @@ pub fn parse(
     let tree = p.parse_top(top);
     if p.diagnostics.is_empty() {
         ParseResult {
-            tree,
+            tree: tree.map(|root| Tree {
+                root,
+                consts: p.tree_consts,
+            }),
             diagnostics: p.diagnostics,
         }
     } else {
-        if let Some(t) = tree {
-            t.drop_deep();
-        }
         ParseResult {
             tree: None,
             diagnostics: p.diagnostics,
@@ -142,22 +146,26 @@ struct Frame {
 }
 
 /// A result-stack entry: a node and the source it covers.
-struct Item {
-    node: Node,
+struct Item<'a> {
+    node: Node<'a>,
     span: Span,
 }
 
 /// Marks the slot of the first argument of `testlist_comp` that `testlist_comp_3c` steals
 /// (MicroPython pushes the same node twice; a tree cannot hold a node twice).
-const STOLEN: Node = Node::Token(Tok::Invalid);
+const STOLEN: Node<'static> = Node::Token(Tok::Invalid);
 
-struct Parser<'s, 'p> {
+struct Parser<'s, 'p, 'a> {
     lex: Lexer<'s>,
     pool: &'p mut QstrPool,
+    /// Where rule nodes and child lists are made.
+    arena: &'a Arena,
+    /// The constant objects of the tree, indexed by `Node::Const`.
+    tree_consts: Vec<ConstNode>,
     options: ParseOptions,
     input: InputKind,
     rule_stack: Vec<Frame>,
-    results: Vec<Item>,
+    results: Vec<Item<'a>>,
     /// Names defined with `NAME = const(value)`, their values, and whether an int value is
     /// an mpz that would fit a small int (see [`Num::Mpz`]).
     consts: HashMap<Qstr, (ConstValue, bool)>,
@@ -208,7 +216,7 @@ fn token_binop(t: Tok) -> Option<BinOp> {
     })
 }
 
-impl Parser<'_, '_> {
+impl<'a> Parser<'_, '_, 'a> {
     fn take_lexer_diagnostics(&mut self) {
         if !self.lex.diagnostics.is_empty() {
             self.diagnostics.append(&mut self.lex.diagnostics);
@@ -276,7 +284,7 @@ impl Parser<'_, '_> {
             .map(|f| f.rule)
     }
 
-    fn push_node(&mut self, node: Node, span: Span) {
+    fn push_node(&mut self, node: Node<'a>, span: Span) {
         self.results.push(Item { node, span });
     }
 
@@ -285,7 +293,7 @@ impl Parser<'_, '_> {
         self.push_node(Node::Null, Span::new(at, at));
     }
 
-    fn pop(&mut self) -> Item {
+    fn pop(&mut self) -> Item<'a> {
         self.results.pop().unwrap_or(Item {
             node: Node::Null,
             span: Span::default(),
@@ -293,30 +301,54 @@ impl Parser<'_, '_> {
     }
 
     /// The result `pos` entries below the top (`peek_result`).
-    fn peek(&self, pos: usize) -> &Node {
+    fn peek(&self, pos: usize) -> &Node<'a> {
         let len = self.results.len();
         len.checked_sub(pos + 1)
             .and_then(|i| self.results.get(i))
             .map_or(&Node::Null, |it| &it.node)
     }
 
-    /// Pops the top `n` results, in stack order, with the span they cover.
-    fn pop_n(&mut self, n: usize) -> (Vec<Node>, Span) {
+    /// The span the top `n` results cover.
+    fn span_of_top(&self, n: usize) -> Span {
         let from = self.results.len().saturating_sub(n);
-        // One pass and one allocation (the node vector): this runs for every rule node.
-        let mut nodes = Vec::with_capacity(self.results.len() - from);
-        let mut span: Option<Span> = None;
-        for it in self.results.drain(from..) {
-            span = Some(match span {
-                Some(s) => Span::new(s.start.min(it.span.start), s.end.max(it.span.end)),
-                None => it.span,
-            });
-            nodes.push(it.node);
+        let mut items = self.results[from..].iter();
+        match items.next() {
+            Some(first) => items.fold(first.span, |s, it| {
+                Span::new(s.start.min(it.span.start), s.end.max(it.span.end))
+            }),
+            None => Span::new(self.prev_end, self.prev_end),
         }
-        (
-            nodes,
-            span.unwrap_or(Span::new(self.prev_end, self.prev_end)),
-        )
+    }
+
+    /// Pops the top `n` results, in stack order, into a child list in the arena, with the
+    /// span they cover. This runs for every rule node.
+    fn pop_n(&mut self, n: usize) -> (&'a [Node<'a>], Span) {
+        let span = self.span_of_top(n);
+        let from = self.results.len().saturating_sub(n);
+        let nodes = self
+            .arena
+            .alloc_nodes(self.results.drain(from..).map(|it| it.node));
+        (nodes, span)
+    }
+
+    /// Pops the top `n` results, returning the span they covered.
+    fn discard_n(&mut self, n: usize) -> Span {
+        let span = self.span_of_top(n);
+        let from = self.results.len().saturating_sub(n);
+        self.results.truncate(from);
+        span
+    }
+
+    /// Adds a constant object to the tree.
+    fn new_const(&mut self, c: ConstNode) -> Node<'a> {
+        let i = self.tree_consts.len() as u32;
+        self.tree_consts.push(c);
+        Node::Const(ConstRef(i))
+    }
+
+    /// The constant object `c`.
+    fn constant(&self, c: ConstRef) -> &ConstNode {
+        &self.tree_consts[c.0 as usize]
     }
 
     // -----------------------------------------------------------------------------------------
@@ -325,7 +357,7 @@ impl Parser<'_, '_> {
 
     /// `make_node_const_object_optimised`: a small int when it fits the target (and the
     /// host's 63 bits) and is not held as an mpz, else a constant object.
-    fn const_node_optimised(&self, line: u32, value: ConstValue, mpz: bool) -> Node {
+    fn const_node_optimised(&mut self, line: u32, value: ConstValue, mpz: bool) -> Node<'a> {
         if let ConstValue::Int(i) = &value {
             if !mpz {
                 if let Some(v) = num::fits_small_int(i, self.options.small_int_bits) {
@@ -333,14 +365,14 @@ impl Parser<'_, '_> {
                 }
             }
         }
-        Node::Const(Box::new(ConstNode { line, value }))
+        self.new_const(ConstNode { line, value })
     }
 
     /// Whether `node` holds an mpz whose value fits a small int: a constant object that
     /// would otherwise have been made a small int.
     fn is_unnormalised_mpz(&self, node: &Node) -> bool {
         match node {
-            Node::Const(c) => match &c.value {
+            Node::Const(c) => match &self.constant(*c).value {
                 ConstValue::Int(i) => num::fits_small_int(i, self.options.small_int_bits).is_some(),
                 _ => false,
             },
@@ -407,7 +439,7 @@ impl Parser<'_, '_> {
                         ConstValue::Float(0.0)
                     }
                 };
-                Node::Const(Box::new(ConstNode { line, value }))
+                self.new_const(ConstNode { line, value })
             }
             Tok::String => {
                 // Short strings are interned; long ones (usually doc strings, which are
@@ -420,16 +452,16 @@ impl Parser<'_, '_> {
                 };
                 match q {
                     Some(q) => Node::Str(q),
-                    None => Node::Const(Box::new(ConstNode {
-                        line,
-                        value: ConstValue::Str(s.clone()),
-                    })),
+                    None => {
+                        let value = ConstValue::Str(s.clone());
+                        self.new_const(ConstNode { line, value })
+                    }
                 }
             }
-            Tok::Bytes => Node::Const(Box::new(ConstNode {
-                line,
-                value: ConstValue::Bytes(self.lex.vstr.clone()),
-            })),
+            Tok::Bytes => {
+                let value = ConstValue::Bytes(self.lex.vstr.clone());
+                self.new_const(ConstNode { line, value })
+            }
             t => Node::Token(t),
         };
         self.push_node(node, span);
@@ -465,7 +497,7 @@ impl Parser<'_, '_> {
     }
 
     /// Parses from the top rule; returns the root node when the whole input matched.
-    fn parse_top(&mut self, top: Rule) -> Option<Node> {
+    fn parse_top(&mut self, top: Rule) -> Option<Node<'a>> {
         let (line, start) = (self.lex.tok_line, self.lex.tok_span.start);
         let outcome = self
             .push_rule(top, 0, line, start)
@@ -490,9 +522,7 @@ impl Parser<'_, '_> {
 
     fn discard_stacks(&mut self) {
         self.rule_stack.clear();
-        for it in std::mem::take(&mut self.results) {
-            it.node.drop_deep();
-        }
+        self.results.clear();
     }
 
     /// After an error, skips to the next statement and parses statements one at a time,
@@ -705,7 +735,7 @@ impl Parser<'_, '_> {
                             p,
                             Node::SmallInt(_) | Node::Str(_) | Node::Token(_) | Node::Const(_)
                         ) {
-                            let (_, span) = self.pop_n(2);
+                            let span = self.discard_n(2);
                             self.push_result_rule(line, Rule::PassStmt, 0, span.start)?;
                             continue;
                         }
@@ -878,8 +908,7 @@ impl Parser<'_, '_> {
                 match self.peek(0).as_any_rule().map(|r| r.rule) {
                     Some(Rule::TestlistComp3b) => {
                         // One item with a trailing comma.
-                        let it = self.pop();
-                        it.node.drop_deep();
+                        self.pop();
                         num_args -= 1;
                     }
                     Some(Rule::TestlistComp3c) => {
@@ -887,8 +916,11 @@ impl Parser<'_, '_> {
                         // this testlist_comp.
                         let mut it = self.pop();
                         let _stolen = self.pop();
-                        if let Node::Rule(r) = &mut it.node {
-                            r.rule = Rule::TestlistComp;
+                        if let Node::Rule(r) = it.node {
+                            it.node = Node::Rule(self.arena.alloc_rule(RuleNode {
+                                rule: Rule::TestlistComp,
+                                ..*r
+                            }));
                         }
                         self.results.push(it);
                         return Ok(());
@@ -915,7 +947,7 @@ impl Parser<'_, '_> {
 
         let (args, span) = self.pop_n(num_args);
         let span = Span::new(span.start.min(start), self.prev_end.max(start));
-        let node = Node::Rule(Box::new(RuleNode {
+        let node = Node::Rule(self.arena.alloc_rule(RuleNode {
             rule,
             line,
             span,
@@ -930,7 +962,7 @@ impl Parser<'_, '_> {
     }
 
     /// `mp_parse_node_convert_to_obj` (on a node that [`is_const`]).
-    fn to_const_value(&self, node: Node) -> ConstValue {
+    fn to_const_value(&self, node: Node<'a>) -> ConstValue {
         match node {
             Node::SmallInt(v) => ConstValue::Int(BigInt::from(v)),
             Node::Str(q) => ConstValue::Str(self.pool.get(q).to_vec()),
@@ -938,7 +970,7 @@ impl Parser<'_, '_> {
             Node::Token(Tok::KwFalse) => ConstValue::False,
             Node::Token(Tok::KwTrue) => ConstValue::True,
             Node::Token(_) => ConstValue::Ellipsis,
-            Node::Const(c) => c.value,
+            Node::Const(c) => self.constant(c).value.clone(),
             // The empty tuple `()`.
             _ => ConstValue::Tuple(Vec::new()),
         }
@@ -951,7 +983,7 @@ impl Parser<'_, '_> {
             Node::Str(q) => !self.pool.get(*q).is_empty(),
             Node::Token(Tok::KwNone) | Node::Token(Tok::KwFalse) => false,
             Node::Token(Tok::KwTrue) | Node::Token(Tok::Ellipsis) => true,
-            Node::Const(c) => const_truth(&c.value),
+            Node::Const(c) => const_truth(&self.constant(*c).value),
             node if is_const(node) => false,
             _ => return false,
         };
@@ -992,9 +1024,7 @@ impl Parser<'_, '_> {
                     }
                 }
                 let kept = self.results.len() - from;
-                for it in dropped {
-                    it.node.drop_deep();
-                }
+                drop(dropped);
                 *num_args = kept;
                 kept == 1
             }
@@ -1007,7 +1037,6 @@ impl Parser<'_, '_> {
                     return false;
                 };
                 let it = self.pop();
-                it.node.drop_deep();
                 self.push_node(Node::Token(value), it.span);
                 true
             }
@@ -1019,7 +1048,7 @@ impl Parser<'_, '_> {
     fn number(&self, node: &Node) -> Option<Num> {
         match node {
             Node::SmallInt(v) => Some(Num::Int(BigInt::from(*v))),
-            Node::Const(c) => match &c.value {
+            Node::Const(c) => match &self.constant(*c).value {
                 ConstValue::Int(i) if self.is_unnormalised_mpz(node) => Some(Num::Mpz(i.clone())),
                 ConstValue::Int(i) => Some(Num::Int(i.clone())),
                 ConstValue::Float(f) => Some(Num::Float(*f)),
@@ -1073,10 +1102,7 @@ impl Parser<'_, '_> {
         let Some(value) = result else {
             return false;
         };
-        let (nodes, span) = self.pop_n(num_args);
-        for n in nodes {
-            n.drop_deep();
-        }
+        let span = self.discard_n(num_args);
         let (value, mpz) = match value {
             Num::Int(i) => (ConstValue::Int(i), false),
             Num::Mpz(i) => (ConstValue::Int(i), true),
@@ -1165,20 +1191,19 @@ impl Parser<'_, '_> {
         let it = self.pop();
         let value_node = extract_const_value(it.node);
         let mpz = self.is_unnormalised_mpz(&value_node);
-        let value = self.to_const_value(value_node.clone());
+        let value = self.to_const_value(value_node);
         self.consts.insert(id, (value, mpz));
 
         if self.pool.get(id).first() == Some(&b'_') {
             // A private constant: no code is emitted for it.
-            value_node.drop_deep();
             let id_item = self.pop();
             let span = Span::new(id_item.span.start, it.span.end);
             self.push_node(
-                Node::Rule(Box::new(RuleNode {
+                Node::Rule(self.arena.alloc_rule(RuleNode {
                     rule: Rule::PassStmt,
                     line: 0,
                     span,
-                    args: Vec::new(),
+                    args: &[],
                 })),
                 span,
             );
@@ -1242,47 +1267,34 @@ impl Parser<'_, '_> {
         if (0..num_args).any(|k| !is_const(self.peek(k))) {
             return false;
         }
-        let (nodes, span) = self.pop_n(num_args);
-        let items = nodes.into_iter().map(|n| self.to_const_value(n)).collect();
-        self.push_node(
-            Node::Const(Box::new(ConstNode {
-                line,
-                value: ConstValue::Tuple(items),
-            })),
-            span,
-        );
+        let span = self.span_of_top(num_args);
+        let from = self.results.len().saturating_sub(num_args);
+        let items = self.results[from..]
+            .iter()
+            .map(|it| self.to_const_value(it.node))
+            .collect();
+        self.results.truncate(from);
+        let node = self.new_const(ConstNode {
+            line,
+            value: ConstValue::Tuple(items),
+        });
+        self.push_node(node, span);
         true
     }
 }
 
 /// The `value` of a `const(value)` call in `rhs` (the right-hand side of an assignment or an
 /// annotated assignment), checked to be there by the caller.
-fn extract_const_value(rhs: Node) -> Node {
+fn extract_const_value(rhs: Node<'_>) -> Node<'_> {
     let call = match rhs {
-        Node::Rule(r) if r.rule == Rule::Annassign => {
-            let mut r = *r;
-            if r.args.len() > 1 {
-                r.args.swap_remove(1)
-            } else {
-                Node::Null
-            }
-        }
+        Node::Rule(r) if r.rule == Rule::Annassign => r.args.get(1).copied().unwrap_or(Node::Null),
         other => other,
     };
     let Node::Rule(call) = call else {
         return Node::Null;
     };
-    let mut call = *call;
-    if call.args.len() < 2 {
-        return Node::Null;
-    }
-    let Node::Rule(trailer) = call.args.swap_remove(1) else {
+    let Some(Node::Rule(trailer)) = call.args.get(1) else {
         return Node::Null;
     };
-    let mut trailer = *trailer;
-    if trailer.args.is_empty() {
-        Node::Null
-    } else {
-        trailer.args.swap_remove(0)
-    }
+    trailer.args.first().copied().unwrap_or(Node::Null)
 }

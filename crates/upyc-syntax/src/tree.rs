@@ -367,9 +367,72 @@ pub enum ConstValue {
     Tuple(Vec<ConstValue>),
 }
 
-/// A parse node (MicroPython's `mp_parse_node_t`).
+/// Where the parse tree's rule nodes and child lists live: a bump arena, one per parse (or
+/// reused, [`Arena::reset`], by a caller that parses many files), freed at once.
+///
+/// MicroPython allocates its parse nodes in chunks for the same reason. Nodes hold nothing
+/// that needs dropping (constant objects, which own heap data, are kept in [`Tree::consts`]),
+/// so dropping the arena frees the whole tree in a few calls, however many nodes it has.
+#[derive(Debug, Default)]
+pub struct Arena {
+    bump: bumpalo::Bump,
+}
+
+impl Arena {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Frees every node made in this arena, keeping its largest chunk for the next parse.
+    pub fn reset(&mut self) {
+        self.bump.reset();
+    }
+
+    /// Bytes of nodes allocated since the last reset.
+    pub fn allocated_bytes(&self) -> usize {
+        self.bump.allocated_bytes()
+    }
+
+    /// Makes `node` in the arena (the parser's, or a tree built by hand).
+    pub fn alloc_rule<'a>(&'a self, node: RuleNode<'a>) -> &'a RuleNode<'a> {
+        self.bump.alloc(node)
+    }
+
+    /// A child list made of `nodes`.
+    pub fn alloc_nodes<'a, I>(&'a self, nodes: I) -> &'a [Node<'a>]
+    where
+        I: IntoIterator<Item = Node<'a>>,
+        I::IntoIter: ExactSizeIterator,
+    {
+        self.bump.alloc_slice_fill_iter(nodes)
+    }
+}
+
+/// A parsed module: the root node, and the constant objects its `Node::Const` leaves index.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Node {
+pub struct Tree<'a> {
+    pub root: Node<'a>,
+    pub consts: Vec<ConstNode>,
+}
+
+impl<'a> Tree<'a> {
+    /// The constant object `c` of this tree (`None` if `c` is not one of its constants, which
+    /// happens only in a tree built by hand).
+    pub fn constant(&self, c: ConstRef) -> Option<&ConstNode> {
+        self.consts.get(c.0 as usize)
+    }
+}
+
+/// A constant object of a tree: its index in [`Tree::consts`]. Indices are unique within a
+/// tree, so they also serve as the identity of the constant (MicroPython compares object
+/// pointers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ConstRef(pub u32);
+
+/// A parse node (MicroPython's `mp_parse_node_t`). Copied freely: rule nodes live in an
+/// [`Arena`], constants in the [`Tree`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Node<'a> {
     /// An absent optional part (`MP_PARSE_NODE_NULL`).
     Null,
     /// `MP_PARSE_NODE_SMALL_INT`: fits the target's small-int width.
@@ -380,12 +443,13 @@ pub enum Node {
     Str(Qstr),
     /// `MP_PARSE_NODE_TOKEN`: a bare token kept in the tree (operators, keywords, `...`).
     Token(Tok),
-    /// `RULE_const_object`, with the line of the token it came from.
-    Const(Box<ConstNode>),
+    /// `RULE_const_object`: see [`Tree::constant`].
+    Const(ConstRef),
     /// A rule node (`mp_parse_node_struct_t`).
-    Rule(Box<RuleNode>),
+    Rule(&'a RuleNode<'a>),
 }
 
+/// A constant object with the line of the token it came from.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ConstNode {
     pub line: u32,
@@ -394,48 +458,30 @@ pub struct ConstNode {
 
 /// An interior node: the rule, the source line MicroPython would record for it, its byte span,
 /// and its children (`nodes[]`, same count and order as MicroPython's).
-#[derive(Clone, Debug, PartialEq)]
-pub struct RuleNode {
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RuleNode<'a> {
     pub rule: Rule,
     pub line: u32,
     pub span: Span,
-    pub args: Vec<Node>,
+    pub args: &'a [Node<'a>],
 }
 
-/// Children are dropped with an explicit stack instead of recursion: trees can be tens of
-/// thousands of nodes deep (`not not ... x`, 20000 nested lambdas: mpy-cross accepts both), too
-/// deep for a recursive drop on a small thread stack. (Because of this `Drop`, fields cannot be
-/// moved out of a `RuleNode` by destructuring; `std::mem::take(&mut node.args)` works.)
-impl Drop for RuleNode {
-    fn drop(&mut self) {
-        if self.args.iter().all(|a| !matches!(a, Node::Rule(_))) {
-            return;
-        }
-        let mut stack = std::mem::take(&mut self.args);
-        while let Some(node) = stack.pop() {
-            if let Node::Rule(mut r) = node {
-                stack.append(&mut r.args);
-            }
-        }
-    }
-}
-
-impl Node {
+impl<'a> Node<'a> {
     pub fn is_null(&self) -> bool {
         matches!(self, Node::Null)
     }
 
     /// The rule node if this is one of kind `rule`.
-    pub fn as_rule(&self, rule: Rule) -> Option<&RuleNode> {
-        match self {
+    pub fn as_rule(&self, rule: Rule) -> Option<&'a RuleNode<'a>> {
+        match *self {
             Node::Rule(r) if r.rule == rule => Some(r),
             _ => None,
         }
     }
 
     /// Any rule node.
-    pub fn as_any_rule(&self) -> Option<&RuleNode> {
-        match self {
+    pub fn as_any_rule(&self) -> Option<&'a RuleNode<'a>> {
+        match *self {
             Node::Rule(r) => Some(r),
             _ => None,
         }
@@ -443,15 +489,5 @@ impl Node {
 
     pub fn is_token(&self, tok: Tok) -> bool {
         matches!(self, Node::Token(t) if *t == tok)
-    }
-
-    /// Drops the tree (`RuleNode`'s `Drop` never recurses; this is the same, spelled out).
-    pub fn drop_deep(self) {
-        let mut stack = vec![self];
-        while let Some(node) = stack.pop() {
-            if let Node::Rule(mut r) = node {
-                stack.append(&mut r.args);
-            }
-        }
     }
 }

