@@ -110,12 +110,7 @@ impl<'h> Vm<'h> {
             TypeId::BIGINT => print_int_base(self, out, o, 10, ""),
             TypeId::MEMVIEW => self.out(out, b"<memoryview>"),
             #[cfg(feature = "float")]
-            TypeId::FLOAT => {
-                let v = self.float_value(o);
-                let mut buf = FloatBuf::new();
-                let s = format_float_repr(v, &mut buf);
-                self.out(out, s)
-            }
+            TypeId::FLOAT => print_float(self, out, o),
             #[cfg(feature = "complex")]
             TypeId::COMPLEX => self.print_complex(out, o),
             TypeId::TUPLE => {
@@ -167,6 +162,7 @@ impl<'h> Vm<'h> {
                 }
                 self.out(out, b"}")
             }
+            #[cfg(feature = "set")]
             TypeId::SET | TypeId::FROZENSET => {
                 self.root(o)?;
                 let frozen = tid == TypeId::FROZENSET;
@@ -417,20 +413,31 @@ pub fn print_int_base(vm: &mut Vm, out: Out, o: Obj, base: u32, prefix: &str) ->
         return vm.out(out, s);
     }
     #[cfg(feature = "bigint")]
-    if let Some(b) = vm.big_of(o) {
-        let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
-        let s = b.format(base, &mut buf);
-        let (neg, digits) = match s.split_first() {
-            Some((b'-', d)) => (true, d),
-            _ => (false, s),
-        };
-        if neg {
-            vm.out(out, b"-")?;
-        }
-        vm.out(out, prefix.as_bytes())?;
-        return vm.out(out, digits);
+    if vm.is_int(o) {
+        return print_big_base(vm, out, o, base, prefix);
     }
     Err(vm.raise(TypeId::TYPE_ERROR, "expected int"))
+}
+
+/// [`print_int_base`] for a big int: kept out of line, so that printing a small int does
+/// not reserve the digit buffer (4 KB) on the stack.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn print_big_base(vm: &mut Vm, out: Out, o: Obj, base: u32, prefix: &str) -> PyResult<()> {
+    let Some(b) = vm.big_of(o) else {
+        return Err(vm.raise(TypeId::TYPE_ERROR, "expected int"));
+    };
+    let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
+    let s = b.format(base, &mut buf);
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', d)) => (true, d),
+        _ => (false, s),
+    };
+    if neg {
+        vm.out(out, b"-")?;
+    }
+    vm.out(out, prefix.as_bytes())?;
+    vm.out(out, digits)
 }
 
 // ---------------------------------------------------------------- number parsing
@@ -509,25 +516,42 @@ pub fn parse_int(vm: &mut Vm, r: SRef, base: u32, orig: Obj) -> PyResult<Obj> {
     }
     #[cfg(feature = "bigint")]
     {
-        let mut digits = [0u8; 1300];
-        let mut n = 0;
-        if neg {
-            digits[0] = b'-';
-            n = 1;
-        }
-        for &c in t {
-            if c != b'_' && n < digits.len() {
-                digits[n] = c;
-                n += 1;
-            }
-        }
-        match Big::parse(&digits[..n], base) {
-            Some(b) => vm.big_to_obj(&b),
-            None => Err(vm.too_big()),
-        }
+        // `t` borrows the heap: pass its position in `r` instead.
+        let start = (t.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+        let len = t.len();
+        parse_big(vm, neg, r, start..start + len, base)
     }
     #[cfg(not(feature = "bigint"))]
     Err(vm.raise(TypeId::OVERFLOW_ERROR, "small int overflow"))
+}
+
+/// [`parse_int`] for digits (already checked) beyond the i128 range; out of line to keep
+/// its buffers off the stack of the common path.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn parse_big(
+    vm: &mut Vm,
+    neg: bool,
+    r: SRef,
+    at: core::ops::Range<usize>,
+    base: u32,
+) -> PyResult<Obj> {
+    let mut digits = [0u8; 1300];
+    let mut n = 0;
+    if neg {
+        digits[0] = b'-';
+        n = 1;
+    }
+    for &c in vm.sbytes(r).get(at).unwrap_or(&[]) {
+        if c != b'_' && n < digits.len() {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    match Big::parse(&digits[..n], base) {
+        Some(b) => vm.big_to_obj(&b),
+        None => Err(vm.too_big()),
+    }
 }
 
 fn int_syntax_error(vm: &mut Vm, orig: Obj, base: u32) -> crate::PyErr {
@@ -543,6 +567,17 @@ fn int_syntax_error(vm: &mut Vm, orig: Obj, base: u32) -> crate::PyErr {
 }
 
 // ---------------------------------------------------------------- floats
+
+/// `repr` of a float object; out of line, so that the recursive `print_obj` does not carry
+/// a [`FloatBuf`] in each of its frames.
+#[cfg(feature = "float")]
+#[inline(never)]
+fn print_float(vm: &mut Vm, out: Out, o: Obj) -> PyResult<()> {
+    let v = vm.float_value(o);
+    let mut buf = FloatBuf::new();
+    let s = format_float_repr(v, &mut buf);
+    vm.out(out, s)
+}
 
 /// A buffer for formatted floats (room for `%f` of 1e308 with 100 decimals).
 #[cfg(feature = "float")]
@@ -1469,22 +1504,37 @@ fn format_int_spec(vm: &mut Vm, out: Out, o: Obj, spec: &Spec) -> PyResult<()> {
     }
     #[cfg(feature = "bigint")]
     {
-        let b = vm.big_of(o).unwrap_or(Big::zero());
-        let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
-        let n = {
-            let s = b.format(base, &mut buf);
-            s.len()
-        };
-        let start = buf.len() - n;
-        let skip = usize::from(buf.get(start) == Some(&b'-'));
-        let digits = &mut buf[start + skip..];
-        if spec.ty == b'X' {
-            digits.make_ascii_uppercase();
-        }
-        emit_int(vm, out, b.neg, prefix, digits, base, spec)
+        format_big_spec(vm, out, o, base, prefix, spec)
     }
     #[cfg(not(feature = "bigint"))]
     Err(vm.raise(TypeId::TYPE_ERROR, "expected int"))
+}
+
+/// [`format_int_spec`] for a big int, out of line to keep its 4 KB digit buffer off the
+/// stack of the common small-int path.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn format_big_spec(
+    vm: &mut Vm,
+    out: Out,
+    o: Obj,
+    base: u32,
+    prefix: &[u8],
+    spec: &Spec,
+) -> PyResult<()> {
+    let b = vm.big_of(o).unwrap_or(Big::zero());
+    let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
+    let n = {
+        let s = b.format(base, &mut buf);
+        s.len()
+    };
+    let start = buf.len() - n;
+    let skip = usize::from(buf.get(start) == Some(&b'-'));
+    let digits = &mut buf[start + skip..];
+    if spec.ty == b'X' {
+        digits.make_ascii_uppercase();
+    }
+    emit_int(vm, out, b.neg, prefix, digits, base, spec)
 }
 
 /// Write a formatted integer: sign, prefix (with `#`), digits (grouped), padded per spec;

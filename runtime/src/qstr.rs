@@ -4,13 +4,14 @@
 //! Corresponds to MicroPython's `py/qstr.c` and the generated `genhdr/qstrdefs.generated.h`.
 //!
 //! Ids: 0 is the null qstr; `1..=STATIC_QSTR_COUNT` are the `.mpy` static qstrs (the same
-//! ids a `.mpy` qstr table uses); then [`EXTRA`], the names the runtime itself needs
+//! ids a `.mpy` qstr table uses); then the names the runtime itself needs
 //! (special methods, builtins, method names), resolved at compile time by the [`q!`] macro;
 //! then the dynamic qstrs interned into the heap pool (see `Vm::intern`).
 //!
 //! Where we differ from MicroPython: there is no build step generating the table: the
-//! runtime's names are a `const` list checked at compile time, and the text-to-id index
-//! for the static names is a `const` hash table. The hash is a word-sized djb2 variant
+//! runtime's names are a `const` list checked at compile time; the texts are one `const`
+//! blob with a table of end offsets, and the text-to-id index is a `const` array of ids
+//! sorted by hash (searched by bisection). The hash is a word-sized djb2 variant
 //! (MicroPython truncates it to one or two bytes).
 
 use upyc_bytecode::mpy::{STATIC_QSTRS, STATIC_QSTR_COUNT};
@@ -26,8 +27,6 @@ impl Qstr {
 }
 
 /// Names the runtime needs beyond the `.mpy` static list (ids follow the static ones).
-pub static EXTRA: [&str; EXTRA_COUNT] = extra_list();
-
 macro_rules! extra {
     ($($s:literal),* $(,)?) => {
         /// Number of runtime names.
@@ -103,18 +102,18 @@ extra! {
 /// First dynamic (heap-interned) qstr id.
 pub const DYN_BASE: u16 = (1 + STATIC_QSTR_COUNT + EXTRA_COUNT) as u16;
 
+/// Number of ids with a built-in text (the null id 0 included).
+const N_BUILTIN: usize = DYN_BASE as usize;
+
 /// Text of a static or runtime qstr (`None` for null and dynamic ids).
-pub const fn builtin_text(q: Qstr) -> Option<&'static str> {
+pub fn builtin_text(q: Qstr) -> Option<&'static [u8]> {
     let id = q.0 as usize;
-    if id == 0 {
-        None
-    } else if id <= STATIC_QSTR_COUNT {
-        Some(STATIC_QSTRS[id - 1])
-    } else if id < DYN_BASE as usize {
-        Some(EXTRA[id - 1 - STATIC_QSTR_COUNT])
-    } else {
-        None
+    if id == 0 || id >= N_BUILTIN {
+        return None;
     }
+    let start = *TEXT_END.get(id - 1)? as usize;
+    let end = *TEXT_END.get(id)? as usize;
+    TEXT.get(start..end)
 }
 
 const fn text_at(id: usize) -> &'static [u8] {
@@ -123,6 +122,56 @@ const fn text_at(id: usize) -> &'static [u8] {
     } else {
         extra_list()[id - 1 - STATIC_QSTR_COUNT].as_bytes()
     }
+}
+
+const fn text_len() -> usize {
+    let mut n = 0;
+    let mut id = 1;
+    while id < N_BUILTIN {
+        n += text_at(id).len();
+        id += 1;
+    }
+    n
+}
+
+/// Bytes of all built-in texts, concatenated in id order.
+const TEXT_LEN: usize = text_len();
+
+/// The built-in texts, back to back (one blob and [`TEXT_END`] take less flash than a
+/// table of `&str`, two words per entry).
+static TEXT: [u8; TEXT_LEN] = build_text();
+
+/// `TEXT_END[id]`: where the text of `id` ends in [`TEXT`] (it starts at `TEXT_END[id - 1]`).
+static TEXT_END: [u16; N_BUILTIN] = build_text_end();
+
+const fn build_text() -> [u8; TEXT_LEN] {
+    let mut t = [0u8; TEXT_LEN];
+    let mut n = 0;
+    let mut id = 1;
+    while id < N_BUILTIN {
+        let b = text_at(id);
+        let mut i = 0;
+        while i < b.len() {
+            t[n] = b[i];
+            n += 1;
+            i += 1;
+        }
+        id += 1;
+    }
+    t
+}
+
+const fn build_text_end() -> [u16; N_BUILTIN] {
+    assert!(TEXT_LEN <= u16::MAX as usize);
+    let mut t = [0u16; N_BUILTIN];
+    let mut n = 0;
+    let mut id = 1;
+    while id < N_BUILTIN {
+        n += text_at(id).len();
+        t[id] = n as u16;
+        id += 1;
+    }
+    t
 }
 
 const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
@@ -178,59 +227,94 @@ macro_rules! q {
     }};
 }
 
-const INDEX_LEN: usize = 1024;
-
-/// Open-addressing index from text hash to static/runtime id (0 = empty).
-static INDEX: [u16; INDEX_LEN] = build_index();
-
 /// Hashes of the static and runtime names, by id.
-pub static HASHES: [usize; DYN_BASE as usize] = build_hashes();
+pub static HASHES: [usize; N_BUILTIN] = build_hashes();
 
-const fn build_hashes() -> [usize; DYN_BASE as usize] {
-    let mut t = [0usize; DYN_BASE as usize];
+/// The ids of the static and runtime names (duplicated texts: the first id only), sorted by
+/// hash: [`find_builtin`] searches it by bisection (half the flash of a hash table).
+static BY_HASH: [u16; N_UNIQUE] = build_by_hash();
+
+/// Number of distinct built-in texts.
+const N_UNIQUE: usize = count_unique();
+
+const fn build_hashes() -> [usize; N_BUILTIN] {
+    let mut t = [0usize; N_BUILTIN];
     let mut id = 1;
-    while id < DYN_BASE as usize {
+    while id < N_BUILTIN {
         t[id] = hash_bytes(text_at(id));
         id += 1;
     }
     t
 }
 
-const fn build_index() -> [u16; INDEX_LEN] {
-    assert!((DYN_BASE as usize) < INDEX_LEN * 3 / 4);
-    let mut t = [0u16; INDEX_LEN];
-    let mut id = 1;
-    while id < DYN_BASE as usize {
-        let mut i = hash_bytes(text_at(id)) & (INDEX_LEN - 1);
-        // Duplicate texts keep the first id.
-        let mut dup = false;
-        while t[i] != 0 {
-            if bytes_eq(text_at(t[i] as usize), text_at(id)) {
-                dup = true;
-                break;
-            }
-            i = (i + 1) & (INDEX_LEN - 1);
+/// Whether an earlier id has the same text as `id`.
+const fn is_dup(id: usize) -> bool {
+    let mut j = 1;
+    while j < id {
+        if bytes_eq(text_at(j), text_at(id)) {
+            return true;
         }
-        if !dup {
+        j += 1;
+    }
+    false
+}
+
+const fn count_unique() -> usize {
+    let mut n = 0;
+    let mut id = 1;
+    while id < N_BUILTIN {
+        if !is_dup(id) {
+            n += 1;
+        }
+        id += 1;
+    }
+    n
+}
+
+const fn build_by_hash() -> [u16; N_UNIQUE] {
+    let hashes = build_hashes();
+    let mut t = [0u16; N_UNIQUE];
+    let mut n = 0;
+    let mut id = 1;
+    while id < N_BUILTIN {
+        if !is_dup(id) {
+            // Insertion sort by hash.
+            let h = hashes[id];
+            let mut i = n;
+            while i > 0 && hashes[t[i - 1] as usize] > h {
+                t[i] = t[i - 1];
+                i -= 1;
+            }
             t[i] = id as u16;
+            n += 1;
         }
         id += 1;
     }
     t
 }
 
-/// Id of a static or runtime name with this text.
+/// Id of a static or runtime name with this text (`hash` is [`hash_bytes`] of it).
 pub fn find_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
-    let mut i = hash & (INDEX_LEN - 1);
-    for _ in 0..INDEX_LEN {
-        let id = INDEX[i];
-        if id == 0 {
-            return None;
+    let hash_of = |i: usize| {
+        let id = BY_HASH.get(i).copied().unwrap_or(0) as usize;
+        HASHES.get(id).copied().unwrap_or(0)
+    };
+    // First entry with this hash, then every entry sharing it.
+    let (mut lo, mut hi) = (0, BY_HASH.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if hash_of(mid) < hash {
+            lo = mid + 1;
+        } else {
+            hi = mid;
         }
-        if builtin_text(Qstr(id)).map(str::as_bytes) == Some(b) {
-            return Some(Qstr(id));
+    }
+    while lo < BY_HASH.len() && hash_of(lo) == hash {
+        let q = Qstr(BY_HASH[lo]);
+        if builtin_text(q) == Some(b) {
+            return Some(q);
         }
-        i = (i + 1) & (INDEX_LEN - 1);
+        lo += 1;
     }
     None
 }
@@ -242,12 +326,15 @@ mod tests {
     #[test]
     fn ids_and_lookup() {
         assert_eq!(q!("<module>"), Qstr(7));
-        assert_eq!(builtin_text(q!("__add__")), Some("__add__"));
-        assert_eq!(builtin_text(q!("zip")), Some("zip"));
+        assert_eq!(builtin_text(q!("__add__")), Some(&b"__add__"[..]));
+        assert_eq!(builtin_text(q!("zip")), Some(&b"zip"[..]));
+        assert_eq!(builtin_text(Qstr(1)), Some(&b""[..]));
         for id in 1..DYN_BASE {
             let t = builtin_text(Qstr(id)).unwrap();
-            let found = find_builtin(t.as_bytes(), hash_bytes(t.as_bytes())).unwrap();
+            assert_eq!(t, text_at(id as usize));
+            let found = find_builtin(t, hash_bytes(t)).unwrap();
             assert_eq!(builtin_text(found), Some(t));
+            assert!(found.0 <= id);
         }
         assert_eq!(find_builtin(b"nope_nope", hash_bytes(b"nope_nope")), None);
         assert_eq!(builtin_text(Qstr(DYN_BASE)), None);

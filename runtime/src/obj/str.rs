@@ -291,7 +291,7 @@ impl<'h> Vm<'h> {
     /// The text of a qstr.
     pub fn qstr_ref(&self, q: Qstr) -> SRef {
         if let Some(t) = qstr::builtin_text(q) {
-            return SRef::Static(t.as_bytes());
+            return SRef::Static(t);
         }
         let s = self.pool_str(q);
         if s.is_null() {
