@@ -26,77 +26,79 @@ impl Qstr {
     pub const NULL: Qstr = Qstr(0);
 }
 
-/// Names the runtime needs beyond the `.mpy` static list (ids follow the static ones).
+/// Names the runtime needs beyond the `.mpy` static list (ids follow the static ones), in
+/// groups `[cfg predicate] names;`: a group whose feature is off is left out, so a trimmed
+/// build carries no text for names only its missing parts use.
 macro_rules! extra {
-    ($($s:literal),* $(,)?) => {
+    ($([$cfg:meta] $($s:literal),* $(,)?;)*) => {
         /// Number of runtime names.
-        pub const EXTRA_COUNT: usize = [$($s),*].len();
-        const fn extra_list() -> [&'static str; EXTRA_COUNT] { [$($s),*] }
+        pub const EXTRA_COUNT: usize = [$($(#[cfg($cfg)] $s,)*)*].len();
+        const fn extra_list() -> [&'static str; EXTRA_COUNT] { [$($(#[cfg($cfg)] $s,)*)*] }
     };
 }
 
 extra! {
-    // special methods
+    [all()]
     "__add__", "__sub__", "__mul__", "__matmul__", "__floordiv__", "__truediv__", "__mod__",
-    "__pow__", "__and__", "__or__", "__xor__", "__lshift__", "__rshift__",
-    "__radd__", "__rsub__", "__rmul__", "__rmatmul__", "__rfloordiv__", "__rtruediv__",
-    "__rmod__", "__rpow__", "__rand__", "__ror__", "__rxor__", "__rlshift__", "__rrshift__",
-    "__iadd__", "__isub__", "__imul__", "__imatmul__", "__ifloordiv__", "__itruediv__",
-    "__imod__", "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__",
-    "__lt__", "__gt__", "__eq__", "__le__", "__ge__", "__ne__", "__contains__", "__neg__",
-    "__pos__", "__invert__", "__abs__", "__bool__", "__float__", "__index__", "__divmod__",
-    "__del__", "__get__", "__set__", "__delete__", "__delattr__", "__setattr__", "__bases__",
-    "__dict__", "__doc__", "__file__", "__path__", "__builtins__", "__import__",
-    "__build_class__", "__version__", "__reversed__", "__sizeof__", "__complex__",
-    "__round__", "__self__", "__func__", "__traceback__", "__cause__", "__context__",
-    "__set_name__", "__init_subclass__", "__missing__", "__mro__", "__format__",
-    "__await__", "__aiter__", "__anext__", "__aenter__", "__aexit__", "__length_hint__",
-    "__trunc__", "__floor__", "__ceil__", "__orig_bases__", "__slots__", "__annotations__",
-    // type names
-    "float", "complex", "frozenset", "slice", "function", "bound_method", "generator",
-    "module", "cell", "property", "ellipsis", "NotImplementedType", "NotImplemented",
-    "iterator", "enumerate", "filter", "reversed", "dict_view", "dict_keys", "dict_values",
-    "dict_items", "closure", "builtin_function_or_method", "StopAsyncIteration",
-    "UnicodeError", "UnboundLocalError", "RecursionError", "ModuleNotFoundError",
-    // builtin functions
-    "bin", "delattr", "hex", "input", "max", "min", "oct", "vars", "compile",
-    // str methods
+    "__pow__", "__and__", "__or__", "__xor__", "__lshift__", "__rshift__", "__radd__",
+    "__rsub__", "__rmul__", "__rmatmul__", "__rfloordiv__", "__rtruediv__", "__rmod__",
+    "__rpow__", "__rand__", "__ror__", "__rxor__", "__rlshift__", "__rrshift__", "__iadd__",
+    "__isub__", "__imul__", "__imatmul__", "__ifloordiv__", "__itruediv__", "__imod__",
+    "__ipow__", "__iand__", "__ior__", "__ixor__", "__ilshift__", "__irshift__", "__lt__",
+    "__gt__", "__eq__", "__le__", "__ge__", "__ne__", "__contains__", "__neg__", "__pos__",
+    "__invert__", "__abs__", "__bool__", "__float__", "__index__", "__divmod__", "__del__",
+    "__get__", "__set__", "__delete__", "__delattr__", "__setattr__", "__bases__", "__dict__",
+    "__doc__", "__file__", "__path__", "__builtins__", "__import__", "__build_class__",
+    "__version__", "__reversed__", "__sizeof__", "__round__", "__self__", "__func__",
+    "__traceback__", "__cause__", "__context__", "__set_name__", "__init_subclass__",
+    "__missing__", "__mro__", "__format__", "__await__", "__aiter__", "__anext__", "__aenter__",
+    "__aexit__", "__length_hint__", "__orig_bases__", "__slots__", "__annotations__", "float",
+    "frozenset", "slice", "function", "bound_method", "generator", "module", "cell", "property",
+    "ellipsis", "NotImplementedType", "NotImplemented", "iterator", "enumerate", "filter",
+    "reversed", "dict_view", "dict_keys", "dict_values", "dict_items", "closure",
+    "builtin_function_or_method", "StopAsyncIteration", "UnicodeError", "UnboundLocalError",
+    "RecursionError", "ModuleNotFoundError", "bin", "delattr", "hex", "input", "max", "min",
+    "oct", "vars", "compile", "encode", "decode", "istitle", "isdecimal", "isnumeric",
+    "isprintable", "isascii", "maketrans", "translate", "format_map", "fromkeys", "fromhex",
+    "bit_length", "bit_count", "numerator", "denominator", "big", "signed", "byteorder",
+    "length", "with_traceback", "code", "errno", "indices", "default", "maxsplit", "base",
+    "ndigits", "fget", "fset", "fdel", "doc", "getter", "setter", "deleter", "utf8", "ascii",
+    "strict", "errors", "encoding", "file", "flush", "mro", "cls", "x", "object_", "name",
+    "msg", "filename", "lineno", "sys", "gc", "time", "argv", "path", "modules",
+    "implementation", "version", "version_info", "platform", "maxsize", "exit", "stdout",
+    "stderr", "stdin", "print_exception", "_mpy", "exc_info", "getsizeof", "linux", "upyc",
+    "buffer", "collect", "mem_free", "mem_alloc", "enable", "disable", "isenabled", "threshold",
+    "opt_level", "mem_info", "qstr_info", "heap_lock", "heap_unlock", "kbd_intr", "sleep",
+    "sleep_ms", "sleep_us", "ticks_ms", "ticks_us", "ticks_cpu", "ticks_diff", "ticks_add",
+    "time_ns", "monotonic", "perf_counter", "localtime", "gmtime", "mktime", "builtins_",
+    "<lambda>", "<listcomp>", "<dictcomp>", "<setcomp>", "<genexpr>", "<stdin>", "<string>",
+    "TextIOWrapper", "metaclass", "_machine", "usys", "utime", "__bytes__", "offset",
+    "memoryview", "EACCES", "EADDRINUSE", "EAGAIN", "EALREADY", "EBADF", "ECONNABORTED",
+    "ECONNREFUSED", "ECONNRESET", "EEXIST", "EHOSTUNREACH", "EINPROGRESS", "EINVAL", "EIO",
+    "EISDIR", "ENOBUFS", "ENODEV", "ENOENT", "ENOMEM", "ENOTCONN", "EOPNOTSUPP", "EPERM",
+    "ETIMEDOUT", "errorcode", "schedule", "stack_use", "__getattribute__", "complex",
+    "conjugate", "real", "imag", "__trunc__";
+    [feature = "float"]
+    "sqrt", "floor", "ceil", "trunc", "fabs", "isnan", "isinf", "isfinite", "copysign", "fmod",
+    "modf", "frexp", "ldexp", "exp", "log", "log2", "log10", "sin", "cos", "tan", "asin",
+    "acos", "atan", "atan2", "degrees", "radians", "gcd", "isqrt", "factorial", "hypot", "pi",
+    "e", "inf", "nan", "tau", "math", "umath", "abs_tol", "acosh", "asinh", "atanh", "cosh",
+    "erf", "erfc", "expm1", "gamma", "isclose", "lgamma", "log1p", "rel_tol", "sinh", "tanh",
+    "is_integer", "as_integer_ratio", "__floor__", "__ceil__";
+    [feature = "complex"]
+    "__complex__";
+    [feature = "set"]
+    "add", "difference", "difference_update", "discard", "intersection", "intersection_update",
+    "isdisjoint", "issubset", "issuperset", "symmetric_difference",
+    "symmetric_difference_update", "union";
+    [feature = "str-extra"]
     "partition", "rpartition", "splitlines", "center", "ljust", "rjust", "zfill", "title",
-    "capitalize", "swapcase", "casefold", "encode", "decode", "isalnum", "istitle",
-    "expandtabs", "removeprefix", "removesuffix", "isdecimal", "isnumeric", "isidentifier",
-    "isprintable", "isascii", "maketrans", "translate", "format_map",
-    // container methods
-    "fromkeys", "add", "difference", "difference_update", "discard", "intersection",
-    "intersection_update", "isdisjoint", "issubset", "issuperset",
-    "symmetric_difference", "symmetric_difference_update", "union", "fromhex",
-    // numbers
-    "bit_length", "bit_count", "conjugate", "real", "imag", "numerator", "denominator",
-    "is_integer", "as_integer_ratio", "big", "signed", "byteorder", "length",
-    // misc names
-    "with_traceback", "code", "errno", "indices", "default", "maxsplit", "base", "ndigits",
-    "fget", "fset", "fdel", "doc", "getter", "setter", "deleter", "utf8", "ascii", "strict",
-    "errors", "encoding", "file", "flush", "keepends", "tabsize",
-    "mro", "cls", "x", "object_", "name", "msg", "filename", "lineno",
-    // modules
-    "sys", "gc", "time", "math", "argv", "path", "modules", "implementation", "version",
-    "version_info", "platform", "maxsize", "exit", "stdout", "stderr", "stdin",
-    "print_exception", "_mpy", "exc_info", "getsizeof", "linux", "upyc", "buffer",
-    "collect", "mem_free", "mem_alloc", "enable", "disable", "isenabled", "threshold",
-    "opt_level", "mem_info", "qstr_info", "heap_lock", "heap_unlock", "kbd_intr",
-    "sleep", "sleep_ms", "sleep_us", "ticks_ms", "ticks_us", "ticks_cpu", "ticks_diff",
-    "ticks_add", "time_ns", "monotonic", "perf_counter", "localtime", "gmtime", "mktime",
-    "pi", "e", "inf", "nan", "tau", "sqrt", "floor", "ceil", "trunc", "fabs", "isnan",
-    "isinf", "isfinite", "copysign", "fmod", "modf", "frexp", "ldexp", "exp", "log",
-    "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "degrees",
-    "radians", "gcd", "isqrt", "factorial", "hypot", "builtins_", "<lambda>", "<listcomp>",
-    "<dictcomp>", "<setcomp>", "<genexpr>", "<stdin>", "<string>", "TextIOWrapper",
-    "metaclass", "_machine", "umath", "usys", "utime",
-    "__bytes__",
-    "calcsize", "offset", "pack", "pack_into", "unpack", "unpack_from",
-    "memoryview", "tobytes",
-    "EACCES", "EADDRINUSE", "EAGAIN", "EALREADY", "EBADF", "ECONNABORTED", "ECONNREFUSED", "ECONNRESET", "EEXIST", "EHOSTUNREACH", "EINPROGRESS", "EINVAL", "EIO", "EISDIR", "ENOBUFS", "ENODEV", "ENOENT", "ENOMEM", "ENOTCONN", "EOPNOTSUPP", "EPERM", "ETIMEDOUT", "errorcode", "schedule", "stack_use",
-    "abs_tol", "acosh", "asinh", "atanh", "cosh", "erf", "erfc", "expm1", "gamma", "isclose", "lgamma", "log1p", "rel_tol", "sinh", "tanh",
-    "__getattribute__",
+    "capitalize", "swapcase", "casefold", "isalnum", "expandtabs", "removeprefix",
+    "removesuffix", "isidentifier", "keepends", "tabsize";
+    [feature = "struct"]
+    "calcsize", "pack", "pack_into", "unpack", "unpack_from";
+    [feature = "bytearray"]
+    "tobytes";
 }
 
 /// First dynamic (heap-interned) qstr id.
