@@ -1,11 +1,15 @@
 #!/bin/sh
-# Flash and RAM of upyc-runtime on a Cortex-M (release: opt-level "s", fat LTO, one codegen
-# unit), from arm-none-eabi-size of three firmware ELFs (firmware/):
+# Flash and RAM of upyc-runtime on a Cortex-M (release: fat LTO, one codegen unit), from
+# arm-none-eabi-size of three firmware ELFs (firmware/), each built twice: with the
+# firmware profile's opt-level "z" and with opt-level "s" (DESIGN.md's reference setting):
 #   baseline  the board support alone (semihosting console, exit, fault handlers);
 #   hello     baseline + runtime with its default features + programs/hello.py;
-#   minimal   hello built with --no-default-features (no float, complex, bigint, set).
+#   minimal   hello built with --no-default-features (no float, complex, bigint, set,
+#             str-extra, struct, bytearray).
 # The runtime's share is hello - baseline (it includes the embedded .mpy, printed too).
-# Also checks that core::fmt is not linked and lists the largest symbols.
+# With qemu-system-arm on PATH, each hello is also run and its stack peak (the firmware's
+# stack painting) and heap use are printed. Also checks that core::fmt is not linked and
+# lists the largest symbols.
 #
 # Usage: scripts/firmware-size.sh [TARGET] [TOP]
 #   TARGET  thumbv7m-none-eabi (default) or thumbv6m-none-eabi
@@ -28,42 +32,65 @@ for tool in /usr/bin/rustc /usr/bin/cargo arm-none-eabi-size arm-none-eabi-nm; d
     fi
 done
 
-build() { # build NAME BIN [CARGO ARGS...]
-    name=$1 bin=$2
-    shift 2
+build() { # build OPT NAME BIN [CARGO ARGS...]
+    opt=$1 name=$2 bin=$3
+    shift 3
+    # opt-level "s" builds in a target directory of their own, so that switching does not
+    # rebuild everything each time.
+    dir="$FW/target"
+    [ "$opt" = z ] || dir="$FW/target/opt-$opt"
     env -u RUSTFLAGS -u CARGO_ENCODED_RUSTFLAGS -u CARGO_BUILD_TARGET \
-        CARGO_TARGET_DIR="$FW/target" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+        CARGO_TARGET_DIR="$dir" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 \
+        CARGO_PROFILE_RELEASE_OPT_LEVEL="$opt" \
         /usr/bin/cargo build --quiet --release --target "$TARGET" --bin "$bin" "$@"
-    cp "$FW/target/$TARGET/release/$bin" "$OUT/$TARGET-$name.elf"
+    cp "$dir/$TARGET/release/$bin" "$OUT/$TARGET-$opt-$name.elf"
 }
-
-build baseline baseline
-build hello hello
-build minimal hello --no-default-features
 
 # text, data, bss of an ELF.
 tdb() { arm-none-eabi-size "$1" | awk 'NR == 2 { print $1, $2, $3 }'; }
 
+# "stack peak, heap peak" of a hello run in QEMU (empty without QEMU).
+run_stats() {
+    command -v qemu-system-arm >/dev/null 2>&1 || return 0
+    cpu=cortex-m3
+    [ "$TARGET" = thumbv6m-none-eabi ] && cpu=cortex-m0
+    err=$(timeout -k 5 60 qemu-system-arm -cpu "$cpu" -machine lm3s6965evb -nographic \
+        -semihosting-config enable=on,target=native -kernel "$1" 2>&1 >/dev/null || true)
+    stack=$(echo "$err" | sed -n 's/^stack: peak \([0-9]*\) bytes.*/\1/p')
+    heap=$(echo "$err" | sed -n 's/.*peak use \([0-9]*\),.*/\1/p')
+    echo "stack peak $stack B, heap peak $heap B"
+}
+
+for opt in z s; do
+    build $opt baseline baseline
+    build $opt hello hello
+    build $opt minimal hello --no-default-features
+done
+
+echo "target $TARGET, fat LTO (bytes; data+bss include the VM heap)"
+printf '%-36s %8s %6s %6s\n' firmware text data bss
+for opt in z s; do
+    set -- $(tdb "$OUT/$TARGET-$opt-baseline.elf")
+    base_text=$1
+    printf '%-36s %8s %6s %6s\n' "opt-level $opt: baseline (no runtime)" "$1" "$2" "$3"
+    for name in hello minimal; do
+        set -- $(tdb "$OUT/$TARGET-$opt-$name.elf")
+        label="opt-level $opt: hello, default features"
+        [ "$name" = minimal ] && label="opt-level $opt: hello, minimal features"
+        printf '%-36s %8s %6s %6s   runtime share: %s  %s\n' "$label" "$1" "$2" "$3" \
+            "$(($1 - base_text))" "$(run_stats "$OUT/$TARGET-$opt-$name.elf")"
+    done
+done
+
 # The newest hello.mpy that build.rs wrote.
 mpy=$(ls -t "$FW/target/$TARGET/release/build"/upyc-firmware-*/out/hello.mpy 2>/dev/null | head -n 1)
 mpy_size=$( [ -n "$mpy" ] && wc -c < "$mpy" || echo "?")
-
-echo "target $TARGET, opt-level s, fat LTO (bytes; data+bss include the VM heap)"
-printf '%-34s %8s %6s %6s\n' firmware text data bss
-set -- $(tdb "$OUT/$TARGET-baseline.elf")
-base_text=$1
-printf '%-34s %8s %6s %6s\n' "baseline (no runtime)" "$1" "$2" "$3"
-for name in hello minimal; do
-    set -- $(tdb "$OUT/$TARGET-$name.elf")
-    label="hello, default features"
-    [ "$name" = minimal ] && label="hello, minimal features"
-    printf '%-34s %8s %6s %6s   runtime share: %s\n' "$label" "$1" "$2" "$3" "$(($1 - base_text))"
-done
 echo "hello.mpy embedded: $mpy_size bytes (part of each runtime share)"
-echo "features: default = float complex bigint set; minimal = none (also: gc-stress, std)"
+echo "features: default = float complex bigint set str-extra struct bytearray;" \
+    "minimal = none (also: gc-stress, std)"
 
 for name in hello minimal; do
-    elf="$OUT/$TARGET-$name.elf"
+    elf="$OUT/$TARGET-z-$name.elf"
     fmt=$(arm-none-eabi-nm -S -C "$elf" | grep -E ' core::fmt::|<core::fmt::' || true)
     if [ -z "$fmt" ]; then
         echo "$name: core::fmt not linked"
@@ -77,6 +104,6 @@ for name in hello minimal; do
     echo "$name: core::panicking entry points linked: $panics (their message is never formatted)"
 done
 
-echo "largest symbols (hello, default features):"
-arm-none-eabi-nm --size-sort -S -C "$OUT/$TARGET-hello.elf" | grep -v ' [bB] ' | tail -n "$TOP" \
+echo "largest symbols (hello, default features, opt-level z):"
+arm-none-eabi-nm --size-sort -S -C "$OUT/$TARGET-z-hello.elf" | grep -v ' [bB] ' | tail -n "$TOP" \
     | while read -r _addr size _kind name; do printf '%8d  %s\n' "0x$size" "$name"; done

@@ -135,13 +135,13 @@ const MATH_TABLE: &[NativeDef] = &[];
 /// Every static native table, by id.
 pub static TABLES: [&[NativeDef]; 30] = [
     &FUNS,
-    &crate::obj::strmethods::METHODS,
+    crate::obj::strmethods::METHODS,
     &crate::obj::list::METHODS,
     &crate::obj::dict::METHODS,
     &crate::obj::tuple::METHODS,
     &crate::obj::set::METHODS,
     &crate::obj::set::FROZEN_METHODS,
-    &crate::obj::bytes::METHODS,
+    crate::obj::bytes::METHODS,
     &crate::obj::int::METHODS,
     FLOAT_TABLE,
     &crate::obj::exception::METHODS,
@@ -159,12 +159,17 @@ pub static TABLES: [&[NativeDef]; 30] = [
     &crate::modules::micropython::FUNS,
     MATH_TABLE,
     COMPLEX_TABLE,
-    &crate::obj::bytes::BYTEARRAY_METHODS,
+    crate::obj::bytes::BYTEARRAY_METHODS,
     &crate::obj::bytes::MEMVIEW_METHODS,
-    &crate::modules::ustruct::FUNS,
+    STRUCT_TABLE,
     &crate::modules::board::DIO_METHODS,
     &crate::modules::board::PIN_METHODS,
 ];
+
+#[cfg(feature = "struct")]
+const STRUCT_TABLE: &[NativeDef] = &crate::modules::ustruct::FUNS;
+#[cfg(not(feature = "struct"))]
+const STRUCT_TABLE: &[NativeDef] = &[];
 
 #[cfg(feature = "complex")]
 const COMPLEX_TABLE: &[NativeDef] = &crate::obj::complex::METHODS;

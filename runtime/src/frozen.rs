@@ -155,10 +155,7 @@ const fn fingerprint() -> u32 {
     let mut h: u32 = 5381;
     let mut id = 1;
     while id < DYN_BASE as usize {
-        let t = match qstr::builtin_text(Qstr(id as u16)) {
-            Some(t) => t.as_bytes(),
-            None => b"",
-        };
+        let t = qstr::text_at(id);
         let mut i = 0;
         while i < t.len() {
             h = h.wrapping_mul(33) ^ t[i] as u32;
@@ -805,7 +802,7 @@ impl<'a> Frozen<'a> {
         if q >= QSTR_BASE {
             self.pool_text((q - QSTR_BASE) as usize)
         } else {
-            qstr::builtin_text(Qstr(q)).map_or(&[], str::as_bytes)
+            qstr::builtin_text(Qstr(q)).unwrap_or(&[])
         }
     }
 

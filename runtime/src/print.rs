@@ -116,12 +116,7 @@ impl<'h> Vm<'h> {
             | TypeId::PULL
             | TypeId::DRIVE_MODE => crate::modules::board::print(self, out, o, tid),
             #[cfg(feature = "float")]
-            TypeId::FLOAT => {
-                let v = self.float_value(o);
-                let mut buf = FloatBuf::new();
-                let s = format_float_repr(v, &mut buf);
-                self.out(out, s)
-            }
+            TypeId::FLOAT => print_float(self, out, o),
             #[cfg(feature = "complex")]
             TypeId::COMPLEX => self.print_complex(out, o),
             TypeId::TUPLE => {
@@ -173,6 +168,7 @@ impl<'h> Vm<'h> {
                 }
                 self.out(out, b"}")
             }
+            #[cfg(feature = "set")]
             TypeId::SET | TypeId::FROZENSET => {
                 self.root(o)?;
                 let frozen = tid == TypeId::FROZENSET;
@@ -423,20 +419,31 @@ pub fn print_int_base(vm: &mut Vm, out: Out, o: Obj, base: u32, prefix: &str) ->
         return vm.out(out, s);
     }
     #[cfg(feature = "bigint")]
-    if let Some(b) = vm.big_of(o) {
-        let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
-        let s = b.format(base, &mut buf);
-        let (neg, digits) = match s.split_first() {
-            Some((b'-', d)) => (true, d),
-            _ => (false, s),
-        };
-        if neg {
-            vm.out(out, b"-")?;
-        }
-        vm.out(out, prefix.as_bytes())?;
-        return vm.out(out, digits);
+    if vm.is_int(o) {
+        return print_big_base(vm, out, o, base, prefix);
     }
     Err(vm.raise(TypeId::TYPE_ERROR, "expected int"))
+}
+
+/// [`print_int_base`] for a big int: kept out of line, so that printing a small int does
+/// not reserve the digit buffer (4 KB) on the stack.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn print_big_base(vm: &mut Vm, out: Out, o: Obj, base: u32, prefix: &str) -> PyResult<()> {
+    let Some(b) = vm.big_of(o) else {
+        return Err(vm.raise(TypeId::TYPE_ERROR, "expected int"));
+    };
+    let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
+    let s = b.format(base, &mut buf);
+    let (neg, digits) = match s.split_first() {
+        Some((b'-', d)) => (true, d),
+        _ => (false, s),
+    };
+    if neg {
+        vm.out(out, b"-")?;
+    }
+    vm.out(out, prefix.as_bytes())?;
+    vm.out(out, digits)
 }
 
 // ---------------------------------------------------------------- number parsing
@@ -515,25 +522,42 @@ pub fn parse_int(vm: &mut Vm, r: SRef, base: u32, orig: Obj) -> PyResult<Obj> {
     }
     #[cfg(feature = "bigint")]
     {
-        let mut digits = [0u8; 1300];
-        let mut n = 0;
-        if neg {
-            digits[0] = b'-';
-            n = 1;
-        }
-        for &c in t {
-            if c != b'_' && n < digits.len() {
-                digits[n] = c;
-                n += 1;
-            }
-        }
-        match Big::parse(&digits[..n], base) {
-            Some(b) => vm.big_to_obj(&b),
-            None => Err(vm.too_big()),
-        }
+        // `t` borrows the heap: pass its position in `r` instead.
+        let start = (t.as_ptr() as usize).wrapping_sub(b.as_ptr() as usize);
+        let len = t.len();
+        parse_big(vm, neg, r, start..start + len, base)
     }
     #[cfg(not(feature = "bigint"))]
     Err(vm.raise(TypeId::OVERFLOW_ERROR, "small int overflow"))
+}
+
+/// [`parse_int`] for digits (already checked) beyond the i128 range; out of line to keep
+/// its buffers off the stack of the common path.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn parse_big(
+    vm: &mut Vm,
+    neg: bool,
+    r: SRef,
+    at: core::ops::Range<usize>,
+    base: u32,
+) -> PyResult<Obj> {
+    let mut digits = [0u8; 1300];
+    let mut n = 0;
+    if neg {
+        digits[0] = b'-';
+        n = 1;
+    }
+    for &c in vm.sbytes(r).get(at).unwrap_or(&[]) {
+        if c != b'_' && n < digits.len() {
+            digits[n] = c;
+            n += 1;
+        }
+    }
+    match Big::parse(&digits[..n], base) {
+        Some(b) => vm.big_to_obj(&b),
+        None => Err(vm.too_big()),
+    }
 }
 
 fn int_syntax_error(vm: &mut Vm, orig: Obj, base: u32) -> crate::PyErr {
@@ -549,6 +573,17 @@ fn int_syntax_error(vm: &mut Vm, orig: Obj, base: u32) -> crate::PyErr {
 }
 
 // ---------------------------------------------------------------- floats
+
+/// `repr` of a float object; out of line, so that the recursive `print_obj` does not carry
+/// a [`FloatBuf`] in each of its frames.
+#[cfg(feature = "float")]
+#[inline(never)]
+fn print_float(vm: &mut Vm, out: Out, o: Obj) -> PyResult<()> {
+    let v = vm.float_value(o);
+    let mut buf = FloatBuf::new();
+    let s = format_float_repr(v, &mut buf);
+    vm.out(out, s)
+}
 
 /// A buffer for formatted floats (room for `%f` of 1e308 with 100 decimals).
 #[cfg(feature = "float")]
@@ -1139,14 +1174,15 @@ fn strip_zeros(buf: &mut FloatBuf, start: usize) {
 /// Round half to even to an integral value.
 #[cfg(feature = "float")]
 pub fn round_half_even(v: f64) -> f64 {
-    use crate::obj::float::{fabs, floor};
+    use crate::obj::float::floor;
     let f = floor(v);
     let diff = v - f;
     if diff > 0.5 {
         f + 1.0
     } else if diff < 0.5 {
         f
-    } else if fabs(f % 2.0) == 1.0 {
+    } else if floor(f * 0.5) * 2.0 != f {
+        // `f` is odd (exact for every integral double; `%` would link a 3 KB `fmod`).
         f + 1.0
     } else {
         f
@@ -1475,22 +1511,37 @@ fn format_int_spec(vm: &mut Vm, out: Out, o: Obj, spec: &Spec) -> PyResult<()> {
     }
     #[cfg(feature = "bigint")]
     {
-        let b = vm.big_of(o).unwrap_or(Big::zero());
-        let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
-        let n = {
-            let s = b.format(base, &mut buf);
-            s.len()
-        };
-        let start = buf.len() - n;
-        let skip = usize::from(buf.get(start) == Some(&b'-'));
-        let digits = &mut buf[start + skip..];
-        if spec.ty == b'X' {
-            digits.make_ascii_uppercase();
-        }
-        emit_int(vm, out, b.neg, prefix, digits, base, spec)
+        format_big_spec(vm, out, o, base, prefix, spec)
     }
     #[cfg(not(feature = "bigint"))]
     Err(vm.raise(TypeId::TYPE_ERROR, "expected int"))
+}
+
+/// [`format_int_spec`] for a big int, out of line to keep its 4 KB digit buffer off the
+/// stack of the common small-int path.
+#[cfg(feature = "bigint")]
+#[inline(never)]
+fn format_big_spec(
+    vm: &mut Vm,
+    out: Out,
+    o: Obj,
+    base: u32,
+    prefix: &[u8],
+    spec: &Spec,
+) -> PyResult<()> {
+    let b = vm.big_of(o).unwrap_or(Big::zero());
+    let mut buf = [0u8; crate::obj::bigint::FORMAT_BUF];
+    let n = {
+        let s = b.format(base, &mut buf);
+        s.len()
+    };
+    let start = buf.len() - n;
+    let skip = usize::from(buf.get(start) == Some(&b'-'));
+    let digits = &mut buf[start + skip..];
+    if spec.ty == b'X' {
+        digits.make_ascii_uppercase();
+    }
+    emit_int(vm, out, b.neg, prefix, digits, base, spec)
 }
 
 /// Write a formatted integer: sign, prefix (with `#`), digits (grouped), padded per spec;
@@ -1929,4 +1980,27 @@ fn format_str_padded(vm: &mut Vm, out: Out, s: Obj, spec: &Spec) -> PyResult<()>
         vm.out(out, b" ")?;
     }
     Ok(())
+}
+
+#[cfg(all(test, feature = "float"))]
+mod tests {
+    use super::round_half_even;
+
+    /// `round_half_even` against std's `round_ties_even`: halves of odd and even integers,
+    /// negative values, and magnitudes up to and beyond 2^53.
+    #[test]
+    fn round_half_even_matches_std() {
+        let mut xs = std::vec::Vec::new();
+        for i in -40i64..=40 {
+            let f = i as f64;
+            xs.extend_from_slice(&[f, f + 0.5, f - 0.5, f + 0.25, f + 0.75]);
+        }
+        for e in [20, 40, 51, 52, 53, 60, 100, 300] {
+            let p = 2f64.powi(e);
+            xs.extend_from_slice(&[p, p + 1.0, p - 1.0, p + 0.5, -p - 0.5, p * 3.0 + 0.5]);
+        }
+        for x in xs {
+            assert_eq!(round_half_even(x), x.round_ties_even(), "{x}");
+        }
+    }
 }

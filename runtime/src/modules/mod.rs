@@ -1,5 +1,5 @@
-//! Builtin modules: `sys`, `gc`, `time`, `micropython`, `math`, and the native modules a
-//! firmware registers.
+//! Builtin modules: `sys`, `gc`, `time`, `micropython`, `errno`, `math` (feature `float`),
+//! `struct` (feature `struct`), and the native modules a firmware registers.
 //!
 //! Corresponds to MicroPython's `py/modsys.c`, `py/modgc.c`, `py/modmicropython.c`,
 //! `extmod/modtime.c`, `py/modmath.c` and the builtin-module table of `py/objmodule.c`.
@@ -14,6 +14,7 @@ pub mod math;
 pub mod micropython;
 pub mod sys;
 pub mod time;
+#[cfg(feature = "struct")]
 pub mod ustruct;
 
 use crate::builtins::{tables, NativeDef, TABLES};
@@ -38,6 +39,7 @@ pub fn builtin_module(vm: &mut Vm, name: &[u8], key: Obj) -> PyResult<Option<Obj
         b"gc" => tables::GC,
         b"time" | b"utime" => tables::TIME,
         b"micropython" => tables::MICROPYTHON,
+        #[cfg(feature = "struct")]
         b"struct" | b"ustruct" => tables::STRUCT,
         b"errno" | b"uerrno" => {
             let m = vm.new_module(key)?;

@@ -5,6 +5,10 @@
 //!
 //! Layouts: bytes as str ([`crate::obj::str`]); bytearray `[header, length, data]` where
 //! data is a bytes-layout buffer with spare capacity.
+//!
+//! `bytearray` and `memoryview` are the `bytearray` feature; without it their constructors
+//! raise `NotImplementedError`. The str methods marked `str-extra` in
+//! [`crate::obj::strmethods`] are left out of the bytes tables too.
 
 use crate::obj::{Obj, TypeId};
 use crate::vm::Vm;
@@ -72,6 +76,7 @@ pub fn make_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
 }
 
 /// `bytearray(...)`.
+#[cfg(feature = "bytearray")]
 pub fn make_bytearray(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 0, 3)?;
     let data = bytes_content(vm, args, kw, TypeId::BYTES)?;
@@ -83,6 +88,7 @@ pub fn make_bytearray(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
     Ok(ba)
 }
 
+#[cfg(feature = "bytearray")]
 impl<'h> Vm<'h> {
     fn bytearray_push(&mut self, ba: Obj, b: &[u8]) -> PyResult<()> {
         let data = self.heap.get_obj(ba, 2);
@@ -248,6 +254,7 @@ impl<'h> Vm<'h> {
     }
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_append(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let b = match vm.small_of(args[1]) {
@@ -258,6 +265,7 @@ fn ba_append(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(Obj::NONE)
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_extend(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let data = bytes_content(vm, &args[1..], Obj::NULL, TypeId::BYTES)?;
@@ -300,6 +308,7 @@ fn hex(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 use crate::builtins::{method, method_class, NativeDef};
 use crate::q;
 
+#[cfg(feature = "bytearray")]
 impl<'h> Vm<'h> {
     /// memoryview subscript load (`v` = SENTINEL) or store.
     pub(crate) fn memview_subscr(&mut self, mv: Obj, idx: Obj, v: Obj) -> PyResult<Obj> {
@@ -375,6 +384,7 @@ impl<'h> Vm<'h> {
 }
 
 /// `memoryview(obj)`.
+#[cfg(feature = "bytearray")]
 pub fn make_memoryview(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     let x = args[0];
@@ -434,6 +444,7 @@ fn fromhex(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     }
     vm.sb_push(sb, &out[..n])?;
     let b = vm.sb_finish(sb, TypeId::BYTES)?;
+    #[cfg(feature = "bytearray")]
     if args[0] == Obj::type_obj(TypeId::BYTEARRAY) {
         vm.root(b)?;
         return make_bytearray(vm, &[b], Obj::NULL);
@@ -441,6 +452,7 @@ fn fromhex(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(b)
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_pop(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 2)?;
     let ba = args[0];
@@ -460,6 +472,7 @@ fn ba_pop(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(v)
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_clear(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     let data = vm.heap.get_obj(args[0], 2);
@@ -468,6 +481,7 @@ fn ba_clear(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(Obj::NONE)
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_reverse(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     let data = vm.heap.get_obj(args[0], 2);
@@ -476,11 +490,13 @@ fn ba_reverse(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     Ok(Obj::NONE)
 }
 
+#[cfg(feature = "bytearray")]
 fn ba_copy(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     make_bytearray(vm, args, Obj::NULL)
 }
 
+#[cfg(feature = "bytearray")]
 fn mv_tobytes(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     make_bytes(vm, args, Obj::NULL)
@@ -490,6 +506,7 @@ macro_rules! shared_str_methods {
     ($($extra:expr),* $(,)?) => {
         [
             $($extra,)*
+            #[cfg(feature = "str-extra")]
             method(q!("center"), crate::obj::strmethods::center),
             method(q!("count"), crate::obj::strmethods::count),
             method(q!("decode"), decode),
@@ -498,6 +515,7 @@ macro_rules! shared_str_methods {
             method_class(q!("fromhex"), fromhex),
             method(q!("hex"), hex),
             method(q!("index"), crate::obj::strmethods::index),
+            #[cfg(feature = "str-extra")]
             method(q!("isalnum"), crate::obj::strmethods::isalnum),
             method(q!("isalpha"), crate::obj::strmethods::isalpha),
             method(q!("isdigit"), crate::obj::strmethods::isdigit),
@@ -505,36 +523,47 @@ macro_rules! shared_str_methods {
             method(q!("isspace"), crate::obj::strmethods::isspace),
             method(q!("isupper"), crate::obj::strmethods::isupper),
             method(q!("join"), crate::obj::strmethods::join),
+            #[cfg(feature = "str-extra")]
             method(q!("ljust"), crate::obj::strmethods::ljust),
             method(q!("lower"), crate::obj::strmethods::lower),
             method(q!("lstrip"), crate::obj::strmethods::lstrip),
+            #[cfg(feature = "str-extra")]
             method(q!("partition"), crate::obj::strmethods::partition),
+            #[cfg(feature = "str-extra")]
             method(q!("removeprefix"), crate::obj::strmethods::removeprefix),
+            #[cfg(feature = "str-extra")]
             method(q!("removesuffix"), crate::obj::strmethods::removesuffix),
             method(q!("replace"), crate::obj::strmethods::replace),
             method(q!("rfind"), crate::obj::strmethods::rfind),
             method(q!("rindex"), crate::obj::strmethods::rindex),
+            #[cfg(feature = "str-extra")]
             method(q!("rjust"), crate::obj::strmethods::rjust),
+            #[cfg(feature = "str-extra")]
             method(q!("rpartition"), crate::obj::strmethods::rpartition),
             method(q!("rsplit"), crate::obj::strmethods::rsplit),
             method(q!("rstrip"), crate::obj::strmethods::rstrip),
             method(q!("split"), crate::obj::strmethods::split),
+            #[cfg(feature = "str-extra")]
             method(q!("splitlines"), crate::obj::strmethods::splitlines),
             method(q!("startswith"), crate::obj::strmethods::startswith),
             method(q!("strip"), crate::obj::strmethods::strip),
+            #[cfg(feature = "str-extra")]
             method(q!("swapcase"), crate::obj::strmethods::swapcase),
+            #[cfg(feature = "str-extra")]
             method(q!("title"), crate::obj::strmethods::title),
             method(q!("upper"), crate::obj::strmethods::upper),
+            #[cfg(feature = "str-extra")]
             method(q!("zfill"), crate::obj::strmethods::zfill),
         ]
     };
 }
 
 /// `bytes` methods (the str methods that make sense on bytes, plus these).
-pub static METHODS: [NativeDef; 36] = shared_str_methods!();
+pub static METHODS: &[NativeDef] = &shared_str_methods!();
 
 /// `bytearray` methods.
-pub static BYTEARRAY_METHODS: [NativeDef; 42] = shared_str_methods!(
+#[cfg(feature = "bytearray")]
+pub static BYTEARRAY_METHODS: &[NativeDef] = &shared_str_methods!(
     method(q!("append"), ba_append),
     method(q!("clear"), ba_clear),
     method(q!("copy"), ba_copy),
@@ -544,5 +573,57 @@ pub static BYTEARRAY_METHODS: [NativeDef; 42] = shared_str_methods!(
 );
 
 /// `memoryview` methods.
+#[cfg(feature = "bytearray")]
 pub static MEMVIEW_METHODS: [NativeDef; 2] =
     [method(q!("hex"), hex), method(q!("tobytes"), mv_tobytes)];
+
+/// `bytearray` and `memoryview` when the `bytearray` feature is off (as MicroPython's
+/// `MICROPY_PY_BUILTINS_BYTEARRAY`/`_MEMORYVIEW` = 0): the constructors raise
+/// `NotImplementedError`, so no such object exists and the operations below are never
+/// reached with one.
+#[cfg(not(feature = "bytearray"))]
+mod off {
+    use super::*;
+
+    const NOT_BUILT: &str = "bytearray/memoryview support not built in";
+
+    /// `bytearray(...)`: raises.
+    pub fn make_bytearray(vm: &mut Vm, _args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+        Err(vm.raise(TypeId::NOT_IMPLEMENTED_ERROR, NOT_BUILT))
+    }
+
+    /// `memoryview(...)`: raises.
+    pub fn make_memoryview(vm: &mut Vm, _args: &[Obj], _kw: Obj) -> PyResult<Obj> {
+        make_bytearray(vm, &[], Obj::NULL)
+    }
+
+    impl<'h> Vm<'h> {
+        /// Raises (no bytearray exists).
+        pub(crate) fn bytearray_subscr(&mut self, _ba: Obj, _i: Obj, _v: Obj) -> PyResult<Obj> {
+            make_bytearray(self, &[], Obj::NULL)
+        }
+
+        /// Raises (no memoryview exists).
+        pub(crate) fn memview_subscr(&mut self, _mv: Obj, _i: Obj, _v: Obj) -> PyResult<Obj> {
+            make_bytearray(self, &[], Obj::NULL)
+        }
+
+        /// No operators.
+        pub(crate) fn bytearray_binary_op(
+            &mut self,
+            _op: BinaryOp,
+            _a: Obj,
+            _b: Obj,
+        ) -> PyResult<Option<Obj>> {
+            Ok(None)
+        }
+    }
+
+    /// `bytearray` methods: none.
+    pub static BYTEARRAY_METHODS: &[NativeDef] = &[];
+
+    /// `memoryview` methods: none.
+    pub static MEMVIEW_METHODS: [NativeDef; 0] = [];
+}
+#[cfg(not(feature = "bytearray"))]
+pub use off::*;

@@ -171,6 +171,18 @@ impl<'h> Vm<'h> {
         }
         #[cfg(feature = "bigint")]
         {
+            self.float_to_big(t)
+        }
+        #[cfg(not(feature = "bigint"))]
+        Err(self.raise(TypeId::OVERFLOW_ERROR, "small int overflow"))
+    }
+
+    /// [`Vm::float_to_int`] for an integral `t` beyond the i128 range (out of line: its
+    /// `Big` stays off the common path's stack).
+    #[cfg(feature = "bigint")]
+    #[inline(never)]
+    fn float_to_big(&mut self, t: f64) -> PyResult<Obj> {
+        {
             let bits = t.to_bits();
             let e = ((bits >> 52) & 0x7ff) as i64 - 1075;
             let m = (bits & ((1 << 52) - 1)) | (1 << 52);
@@ -184,8 +196,6 @@ impl<'h> Vm<'h> {
             };
             self.big_to_obj(&r)
         }
-        #[cfg(not(feature = "bigint"))]
-        Err(self.raise(TypeId::OVERFLOW_ERROR, "small int overflow"))
     }
 }
 

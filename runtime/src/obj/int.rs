@@ -74,13 +74,21 @@ impl<'h> Vm<'h> {
         }
         #[cfg(feature = "bigint")]
         {
-            let b = crate::obj::bigint::Big::from_i128(v);
-            self.big_to_obj(&b)
+            self.new_big_i128(v)
         }
         #[cfg(not(feature = "bigint"))]
         {
             Err(self.raise(TypeId::OVERFLOW_ERROR, "small int overflow"))
         }
+    }
+
+    /// A big int object for `v`; out of line so that callers of [`Vm::new_int`] do not
+    /// reserve a [`Big`](crate::obj::bigint::Big) (half a KB) in their stack frames.
+    #[cfg(feature = "bigint")]
+    #[inline(never)]
+    fn new_big_i128(&mut self, v: i128) -> PyResult<Obj> {
+        let b = crate::obj::bigint::Big::from_i128(v);
+        self.big_to_obj(&b)
     }
 
     /// Whether `o` is an int (small, big, or bool).
@@ -232,7 +240,9 @@ impl<'h> Vm<'h> {
         self.big_binary_op(op, a, b)
     }
 
+    /// Kept out of line: its `Big` temporaries stay off the small-int path's stack.
     #[cfg(feature = "bigint")]
+    #[inline(never)]
     fn big_binary_op(&mut self, op: BinaryOp, a: Obj, b: Obj) -> PyResult<Option<Obj>> {
         use crate::obj::bigint::Big;
         use BinaryOp as B;
@@ -330,10 +340,18 @@ impl<'h> Vm<'h> {
             return v as f64;
         }
         #[cfg(feature = "bigint")]
-        if let Some(b) = self.big_of(o) {
-            return b.to_f64();
+        {
+            self.big_to_f64(o)
         }
+        #[cfg(not(feature = "bigint"))]
         0.0
+    }
+
+    /// [`Vm::int_to_f64`] of a big int (0.0 for anything else), out of line.
+    #[cfg(feature = "bigint")]
+    #[inline(never)]
+    fn big_to_f64(&self, o: Obj) -> f64 {
+        self.big_of(o).map_or(0.0, |b| b.to_f64())
     }
 
     #[cfg(feature = "float")]
@@ -387,6 +405,16 @@ impl<'h> Vm<'h> {
             };
         }
         #[cfg(feature = "bigint")]
+        if self.is_int(a) {
+            return self.big_unary_op(op, a);
+        }
+        Ok(None)
+    }
+
+    /// [`Vm::int_unary_op`] on a big int (out of line, as [`Vm::big_binary_op`]).
+    #[cfg(feature = "bigint")]
+    #[inline(never)]
+    fn big_unary_op(&mut self, op: UnaryOp, a: Obj) -> PyResult<Option<Obj>> {
         if let Some(b) = self.big_of(a) {
             use crate::obj::bigint::Big;
             let r = match op {

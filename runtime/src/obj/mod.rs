@@ -29,6 +29,10 @@ pub mod iter;
 pub mod list;
 pub mod module;
 pub mod range;
+#[cfg(feature = "set")]
+pub mod set;
+#[cfg(not(feature = "set"))]
+#[path = "set_off.rs"]
 pub mod set;
 pub mod str;
 pub mod strmethods;

@@ -297,7 +297,7 @@ impl<'h> Vm<'h> {
     /// The text of a qstr.
     pub fn qstr_ref(&self, q: Qstr) -> SRef {
         if let Some(t) = qstr::builtin_text(q) {
-            return SRef::Static(t.as_bytes());
+            return SRef::Static(t);
         }
         if q.0 >= crate::frozen::QSTR_BASE {
             return self.frozen_qstr_ref(q);

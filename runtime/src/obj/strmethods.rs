@@ -262,6 +262,7 @@ fn map_bytes(vm: &mut Vm, args: &[Obj], f: fn(u8, &mut MapState) -> u8) -> PyRes
 }
 
 struct MapState {
+    #[cfg_attr(not(feature = "str-extra"), allow(dead_code))]
     prev_alpha: bool,
     first: bool,
 }
@@ -277,6 +278,7 @@ pub fn lower(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.swapcase`.
+#[cfg(feature = "str-extra")]
 pub fn swapcase(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     map_bytes(vm, args, |c, _| {
         if c.is_ascii_uppercase() {
@@ -288,6 +290,7 @@ pub fn swapcase(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.title`.
+#[cfg(feature = "str-extra")]
 pub fn title(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     map_bytes(vm, args, |c, st| {
         let r = if st.prev_alpha {
@@ -301,6 +304,7 @@ pub fn title(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.capitalize`.
+#[cfg(feature = "str-extra")]
 pub fn capitalize(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     map_bytes(vm, args, |c, st| {
         if st.first {
@@ -346,6 +350,7 @@ pub fn isalpha(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.isalnum`.
+#[cfg(feature = "str-extra")]
 pub fn isalnum(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     classify(vm, args, |c| c.is_ascii_alphanumeric() || c >= 0x80, None)
 }
@@ -365,6 +370,7 @@ pub fn islower(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     classify(vm, args, |_| true, Some(false))
 }
 
+#[cfg(feature = "str-extra")]
 fn isidentifier(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 1)?;
     let m = me(vm, args)?;
@@ -570,6 +576,7 @@ pub fn rsplit(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.splitlines`.
+#[cfg(feature = "str-extra")]
 pub fn splitlines(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 2)?;
     let m = me(vm, args)?;
@@ -672,6 +679,7 @@ fn push_ref(vm: &mut Vm, sb: crate::vm::Sb, r: SRef, a: usize, b: usize) -> PyRe
     }
 }
 
+#[cfg(feature = "str-extra")]
 fn justify(vm: &mut Vm, args: &[Obj], align: u8) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 3)?;
     let m = me(vm, args)?;
@@ -720,21 +728,25 @@ fn justify(vm: &mut Vm, args: &[Obj], align: u8) -> PyResult<Obj> {
 }
 
 /// `str.ljust`.
+#[cfg(feature = "str-extra")]
 pub fn ljust(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     justify(vm, args, b'<')
 }
 
 /// `str.rjust`.
+#[cfg(feature = "str-extra")]
 pub fn rjust(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     justify(vm, args, b'>')
 }
 
 /// `str.center`.
+#[cfg(feature = "str-extra")]
 pub fn center(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     justify(vm, args, b'^')
 }
 
 /// `str.zfill`.
+#[cfg(feature = "str-extra")]
 pub fn zfill(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let m = me(vm, args)?;
@@ -755,6 +767,7 @@ pub fn zfill(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.sb_finish(sb, m.tid)
 }
 
+#[cfg(feature = "str-extra")]
 fn partition_impl(vm: &mut Vm, args: &[Obj], rev: bool) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let m = me(vm, args)?;
@@ -794,11 +807,13 @@ fn partition_impl(vm: &mut Vm, args: &[Obj], rev: bool) -> PyResult<Obj> {
 }
 
 /// `str.partition`.
+#[cfg(feature = "str-extra")]
 pub fn partition(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     partition_impl(vm, args, false)
 }
 
 /// `str.rpartition`.
+#[cfg(feature = "str-extra")]
 pub fn rpartition(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     partition_impl(vm, args, true)
 }
@@ -811,6 +826,7 @@ fn encode(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.removeprefix`.
+#[cfg(feature = "str-extra")]
 pub fn removeprefix(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let m = me(vm, args)?;
@@ -823,6 +839,7 @@ pub fn removeprefix(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.removesuffix`.
+#[cfg(feature = "str-extra")]
 pub fn removesuffix(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 2, 2)?;
     let m = me(vm, args)?;
@@ -835,6 +852,7 @@ pub fn removesuffix(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str.expandtabs`.
+#[cfg(feature = "str-extra")]
 pub fn expandtabs(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     vm.check_nargs(args, 1, 2)?;
     let m = me(vm, args)?;
@@ -1117,46 +1135,62 @@ pub fn format(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
 }
 
 /// `str` methods (sorted by nothing in particular; looked up by qstr).
-pub static METHODS: [NativeDef; 41] = [
+pub static METHODS: &[NativeDef] = &[
+    #[cfg(feature = "str-extra")]
     method(q!("capitalize"), capitalize),
+    #[cfg(feature = "str-extra")]
     method(q!("center"), center),
     method(q!("count"), count),
     method(q!("encode"), encode),
     method(q!("endswith"), endswith),
+    #[cfg(feature = "str-extra")]
     method(q!("expandtabs"), expandtabs),
     method(q!("find"), find),
     method(q!("format"), format),
     method(q!("index"), index),
+    #[cfg(feature = "str-extra")]
     method(q!("isalnum"), isalnum),
     method(q!("isalpha"), isalpha),
     method(q!("isdecimal"), isdigit),
     method(q!("isdigit"), isdigit),
+    #[cfg(feature = "str-extra")]
     method(q!("isidentifier"), isidentifier),
     method(q!("islower"), islower),
     method(q!("isnumeric"), isdigit),
     method(q!("isspace"), isspace),
     method(q!("isupper"), isupper),
     method(q!("join"), join),
+    #[cfg(feature = "str-extra")]
     method(q!("ljust"), ljust),
     method(q!("lower"), lower),
     method(q!("lstrip"), lstrip),
+    #[cfg(feature = "str-extra")]
     method(q!("partition"), partition),
+    #[cfg(feature = "str-extra")]
     method(q!("removeprefix"), removeprefix),
+    #[cfg(feature = "str-extra")]
     method(q!("removesuffix"), removesuffix),
     method(q!("replace"), replace),
     method(q!("rfind"), rfind),
     method(q!("rindex"), rindex),
+    #[cfg(feature = "str-extra")]
     method(q!("rjust"), rjust),
+    #[cfg(feature = "str-extra")]
     method(q!("rpartition"), rpartition),
     method(q!("rsplit"), rsplit),
     method(q!("rstrip"), rstrip),
     method(q!("split"), split),
+    #[cfg(feature = "str-extra")]
     method(q!("splitlines"), splitlines),
     method(q!("startswith"), startswith),
     method(q!("strip"), strip),
+    #[cfg(feature = "str-extra")]
     method(q!("swapcase"), swapcase),
+    #[cfg(feature = "str-extra")]
     method(q!("title"), title),
     method(q!("upper"), upper),
+    #[cfg(feature = "str-extra")]
     method(q!("zfill"), zfill),
+    #[cfg(feature = "str-extra")]
     method(q!("casefold"), lower),
 ];
