@@ -7,7 +7,9 @@ reading a heap raw code, and import does not copy or build anything per function
 shows what that costs or saves. The two runs alternate for --rounds rounds, best wall
 time kept; outputs must be equal.
 
-usage: bench/freeze_speed.py [--rounds N] [PROGRAM...]   (needs target/release/upyc)
+usage: bench/freeze_speed.py [--rounds N] [--base OTHER_UPYC] [PROGRAM...]
+       (needs target/release/upyc; with --base, instead compares `.mpy` runs of OTHER_UPYC,
+       e.g. a build from before the frozen-image hooks, against this one)
 """
 import os
 import subprocess
@@ -44,6 +46,22 @@ def main():
         subprocess.run([UPYC, "freeze", "--format", "bin", "-o", img] + mpys, check=True)
         empty = os.path.join(tmp, "empty")
         os.mkdir(empty)
+        if "--base" in sys.argv:
+            base = sys.argv[sys.argv.index("--base") + 1]
+            print(f"{'program':10} {'base s':>8} {'this s':>9} {'this/base':>12}")
+            prod = 1.0
+            for p, m in zip(progs, mpys):
+                best_b = best_t = float("inf")
+                for _ in range(rounds):
+                    tb, rcb, outb = timed([base, "run", m], tmp)
+                    tt, rct, outt = timed([UPYC, "run", m], tmp)
+                    if (rcb, outb) != (rct, outt):
+                        sys.exit(f"{p}: outputs differ")
+                    best_b, best_t = min(best_b, tb), min(best_t, tt)
+                prod *= best_t / best_b
+                print(f"{p:10} {best_b:8.3f} {best_t:9.3f} {best_t / best_b:12.3f}")
+            print(f"geometric mean this/base (.mpy runs): {prod ** (1 / len(progs)):.3f}")
+            return
         print(f"{'program':10} {'.mpy s':>8} {'frozen s':>9} {'frozen/.mpy':>12}")
         prod = 1.0
         for p, m in zip(progs, mpys):

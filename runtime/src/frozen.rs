@@ -12,7 +12,7 @@
 //!
 //! In place: bytecode, qstr texts, per-module qstr tables, raw-code records, `str`
 //! constants (image qstrs), small ints and `None`/`True`/`False`/`...`. Importing a frozen
-//! module allocates its module object and globals dict, one 4-word context, and one heap
+//! module allocates its module object and globals dict, one 5-word context, and one heap
 //! object per `bytes`/big-int/`float`/`complex`/`tuple` constant (made at import from the
 //! image's layout of it); then what the module's code creates.
 //!
@@ -919,6 +919,10 @@ impl<'a> Frozen<'a> {
     }
 }
 
+/// Word of a frozen module's context holding the tuple of constant objects made at import
+/// (its qstr-table and constants words are ROM references to the module record).
+const CTX_MADE: usize = fun::CTX_WORDS;
+
 /// Decoded `Obj` of a ROM reference: the image offset.
 #[inline]
 fn rom_off(o: Obj) -> usize {
@@ -955,6 +959,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Text of an image qstr (`q >= QSTR_BASE`).
+    #[inline(never)]
     pub(crate) fn frozen_qstr_ref(&self, q: Qstr) -> SRef {
         match &self.frozen {
             Some(f) => SRef::Static(f.qstr_text(q.0)),
@@ -965,6 +970,8 @@ impl<'h> Vm<'h> {
     /// `hash(q)` of an image qstr: from a small direct-mapped cache, else computed from
     /// the text (the image stores no hashes: they would cost 4 bytes per string, and the
     /// runtime's hash depends on the word size).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn frozen_qstr_hash(&self, q: Qstr) -> usize {
         let slot = q.0 as usize % FROZEN_HASH_CACHE;
         if self.frozen_hash_ids[slot].get() == q.0 {
@@ -994,6 +1001,7 @@ impl<'h> Vm<'h> {
 
     /// A field of the image raw-code record at `r`. A call reads several fields of one
     /// record, so the last decoded prelude is kept.
+    #[inline(never)]
     fn frozen_rc_field(&self, r: usize, f: usize) -> usize {
         let Some(fr) = &self.frozen else {
             return 0;
@@ -1062,18 +1070,22 @@ impl<'h> Vm<'h> {
     }
 
     /// Qstr `i` of a frozen module's table (`t` is the context's ROM qstr-table reference).
+    #[cold]
+    #[inline(never)]
     pub(crate) fn frozen_ctx_qstr(&self, t: Obj, i: usize) -> Option<Qstr> {
         self.frozen.as_ref()?.module_qstr(rom_off(t), i).map(Qstr)
     }
 
-    /// Constant `i` of a frozen module (context `ctx`).
-    pub(crate) fn frozen_const(&mut self, ctx: Obj, i: usize) -> Option<Obj> {
-        let t = self.heap.get_obj(ctx, fun::CTX_QSTRS);
-        let f = self.frozen?;
-        let e = f.module_const(rom_off(t), i)?;
+    /// Constant `i` of a frozen module (context `ctx`, whose constants word is the ROM
+    /// reference `consts` to the module record).
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn frozen_const(&self, ctx: Obj, consts: Obj, i: usize) -> Option<Obj> {
+        let f = self.frozen.as_ref()?;
+        let e = f.module_const(rom_off(consts), i)?;
         match f.decode_const(e)? {
             ConstEntry::Obj { slot, .. } => {
-                let made = self.heap.get_obj(ctx, fun::CTX_CONSTS);
+                let made = self.heap.get_obj(ctx, CTX_MADE);
                 if (slot as usize) < self.tuple_len(made) {
                     Some(self.tuple_get(made, slot as usize))
                 } else {
@@ -1194,10 +1206,11 @@ impl<'h> Vm<'h> {
                     }
                 }
             }
-            let ctx = self.alloc(TypeId::CONTEXT, 0, fun::CTX_WORDS)?;
+            let ctx = self.alloc(TypeId::CONTEXT, 0, CTX_MADE + 1)?;
             self.heap.set_obj(ctx, fun::CTX_GLOBALS, g);
             self.heap.set_obj(ctx, fun::CTX_QSTRS, rom(r));
-            self.heap.set_obj(ctx, fun::CTX_CONSTS, made);
+            self.heap.set_obj(ctx, fun::CTX_CONSTS, rom(r));
+            self.heap.set_obj(ctx, CTX_MADE, made);
             self.root(ctx)?;
             let rc = rom(f.module_field(r, module::RAW_CODE));
             let fun = fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)?;

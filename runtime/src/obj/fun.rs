@@ -11,8 +11,8 @@
 //!   file, or a read-only image number) and the decoded prelude; a function's raw code
 //!   may instead be a ROM reference to a frozen image's record (read by `Vm::rc_int`);
 //! - context: `[header, globals dict, qstr table tuple, constants tuple]`; for frozen
-//!   code the qstr table is a ROM reference to the module's record and the constants
-//!   tuple holds only the constant objects made at import (see `crate::frozen`);
+//!   code both tables are ROM references to the module's record and a fifth word holds
+//!   the tuple of constant objects made at import (see `crate::frozen`);
 //! - cell: `[header, value]`; bound method: `[header, function, self]`.
 
 use crate::obj::{Obj, TypeId};

@@ -360,6 +360,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Qstr `i` of a module context's table.
+    #[inline]
     pub(crate) fn ctx_qstr(&self, ctx: Obj, i: usize) -> Option<crate::Qstr> {
         let t = self.heap.get_obj(ctx, fun::CTX_QSTRS);
         if t.is_rom() {
@@ -547,19 +548,18 @@ impl<'h> Vm<'h> {
                 }
                 op::LOAD_CONST_OBJ => {
                     let i = self.read_uint(fs)?;
-                    if self.heap.get_obj(fs.ctx, fun::CTX_QSTRS).is_rom() {
-                        let o = self
-                            .frozen_const(fs.ctx, i)
-                            .ok_or_else(|| self.bad_code())?;
-                        self.push(fs, o)?;
-                        continue;
-                    }
                     let consts = self.heap.get_obj(fs.ctx, fun::CTX_CONSTS);
-                    if i >= self.tuple_len(consts) {
-                        return Err(self.bad_code());
+                    let o = if consts.is_rom() {
+                        self.frozen_const(fs.ctx, consts, i)
+                    } else if i < self.tuple_len(consts) {
+                        Some(self.tuple_get(consts, i))
+                    } else {
+                        None
+                    };
+                    match o {
+                        Some(o) => self.push(fs, o)?,
+                        None => return Err(self.bad_code()),
                     }
-                    let o = self.tuple_get(consts, i);
-                    self.push(fs, o)?;
                 }
                 op::LOAD_NULL => self.push(fs, Obj::NULL)?,
                 op::LOAD_FAST_N => {
