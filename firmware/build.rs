@@ -1,7 +1,9 @@
 //! Build script: compiles every `programs/*.py` to `.mpy` with upyc's compiler (the bytes
-//! mpy-cross 1.29 would write) into OUT_DIR, for the binaries to `include_bytes!`; writes
-//! `config.rs` with the heap size (`UPYC_FW_HEAP` bytes, default 8192); and puts
-//! `memory.x` on the linker's search path.
+//! mpy-cross 1.29 would write) into OUT_DIR, for the binaries to `include_bytes!`; freezes
+//! `../examples/blink` and `programs/` into ROM images with upyc-build's build-script API;
+//! writes `config.rs` with the heap size (`UPYC_FW_HEAP` bytes, default 8192); and puts
+//! `memory-8k.x` (8 KB of RAM, the board programs) or `memory-32k.x` (the runtime demos), as
+//! `memory.x`, on each binary's linker search path.
 
 use std::env;
 use std::fs;
@@ -29,10 +31,21 @@ fn run() -> Result<(), String> {
         env::var("CARGO_MANIFEST_DIR").map_err(|e| format!("CARGO_MANIFEST_DIR: {e}"))?,
     );
 
-    fs::copy(root.join("memory.x"), out.join("memory.x"))
-        .map_err(|e| format!("copying memory.x: {e}"))?;
-    println!("cargo:rustc-link-search={}", out.display());
-    println!("cargo:rerun-if-changed=memory.x");
+    // cortex-m-rt's link.x includes `memory.x` from the search path: each binary gets a
+    // directory holding the one it links with (8 KB of RAM for the board programs).
+    for (file, bins) in [
+        ("memory-8k.x", &["blink", "showcase", "oom"][..]),
+        ("memory-32k.x", &["hello", "uncaught", "baseline"][..]),
+    ] {
+        let dir = out.join(file.trim_end_matches(".x"));
+        fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        fs::copy(root.join(file), dir.join("memory.x"))
+            .map_err(|e| format!("copying {file}: {e}"))?;
+        println!("cargo:rerun-if-changed={file}");
+        for bin in bins {
+            println!("cargo:rustc-link-arg-bin={bin}=-L{}", dir.display());
+        }
+    }
 
     let heap = match env::var("UPYC_FW_HEAP") {
         Ok(v) => parse_size(&v).ok_or_else(|| format!("UPYC_FW_HEAP={v}: not a size"))?,
