@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use upyc_compiler::{compile_source, CompileOptions};
-use upyc_runtime::hal::{Hal, PinMode};
+use upyc_runtime::hal::{Hal, PinMode, PinStates};
 use upyc_runtime::vm::Out;
 use upyc_runtime::{Config, Host, ModuleFile, Vm};
 
@@ -51,42 +51,11 @@ pub struct StdHost {
     virtual_us: Option<u64>,
 }
 
-/// The pins of the simulated board: D0..D13, and LED on D13 as on most Arduino-shaped boards.
-const SIM_PINS: &[(&str, u8)] = &[
-    ("D0", 0),
-    ("D1", 1),
-    ("D2", 2),
-    ("D3", 3),
-    ("D4", 4),
-    ("D5", 5),
-    ("D6", 6),
-    ("D7", 7),
-    ("D8", 8),
-    ("D9", 9),
-    ("D10", 10),
-    ("D11", 11),
-    ("D12", 12),
-    ("D13", 13),
-    ("LED", 13),
-];
+/// The pins of the simulated board: D0..D13, and LED on D13.
+const SIM_PINS: &[(&str, u8)] = upyc_runtime::hal::ARDUINO_PINS;
 
-/// A simulated board: each pin's mode, output latch and the level last reported. All pins
-/// start low and released.
-pub struct SimBoard {
-    mode: [PinMode; 14],
-    latch: [bool; 14],
-    level: [bool; 14],
-}
-
-impl SimBoard {
-    fn new() -> SimBoard {
-        SimBoard {
-            mode: [PinMode::Off; 14],
-            latch: [false; 14],
-            level: [false; 14],
-        }
-    }
-}
+/// A simulated board: the state of its 14 pins.
+pub type SimBoard = PinStates<14>;
 
 impl StdHost {
     /// A host writing to this process's stdout/stderr.
@@ -108,22 +77,14 @@ impl StdHost {
         }
     }
 
-    /// Report pin `pin`'s level if it is driven and changed.
-    fn sim_update(&mut self, pin: usize) {
-        let now_ms = self.now_us() / 1000;
-        let Some(b) = self.board.as_mut() else {
+    /// Report a level change of pin `pin` on stderr, with the time.
+    fn report(&mut self, pin: u8, high: Option<bool>) {
+        let Some(high) = high else {
             return;
         };
-        let driven = matches!(b.mode[pin], PinMode::Output | PinMode::OpenDrain);
-        if !driven || b.latch[pin] == b.level[pin] {
-            return;
-        }
-        b.level[pin] = b.latch[pin];
-        let name = SIM_PINS
-            .iter()
-            .find(|p| usize::from(p.1) == pin)
-            .map_or("?", |p| p.0);
-        let line = format!("{name} -> {} @ {now_ms} ms\n", u8::from(b.level[pin]));
+        let now_ms = self.now_us() / 1000;
+        let name = upyc_runtime::hal::pin_name(self, pin).unwrap_or("?");
+        let line = format!("{name} -> {} @ {now_ms} ms\n", u8::from(high));
         self.write_stderr(line.as_bytes());
     }
 
@@ -247,31 +208,17 @@ impl Hal for StdHost {
     }
 
     fn pin_mode(&mut self, pin: u8, mode: PinMode) {
-        let p = usize::from(pin);
-        if let Some(b) = self.board.as_mut().filter(|_| p < 14) {
-            b.mode[p] = mode;
-            self.sim_update(p);
-        }
+        let change = self.board.as_mut().and_then(|b| b.set_mode(pin, mode));
+        self.report(pin, change);
     }
 
     fn pin_write(&mut self, pin: u8, high: bool) {
-        let p = usize::from(pin);
-        if let Some(b) = self.board.as_mut().filter(|_| p < 14) {
-            b.latch[p] = high;
-            self.sim_update(p);
-        }
+        let change = self.board.as_mut().and_then(|b| b.write(pin, high));
+        self.report(pin, change);
     }
 
     fn pin_read(&mut self, pin: u8) -> bool {
-        let p = usize::from(pin);
-        match self.board.as_ref().filter(|_| p < 14) {
-            Some(b) => match b.mode[p] {
-                PinMode::Output | PinMode::OpenDrain => b.latch[p],
-                PinMode::Input(upyc_runtime::hal::Pull::Up) => true,
-                _ => false,
-            },
-            None => false,
-        }
+        self.board.as_ref().is_some_and(|b| b.read(pin))
     }
 }
 

@@ -2,49 +2,24 @@
 //! change of a driven pin is printed as `D13 -> 1`), a clock for `time`, and the console.
 //!
 //! lm3s6965evb in QEMU has no LED to watch, so the "hardware" is the semihosting console:
-//! the pin levels live in [`Pins`] and every change of an output's level is one line on
+//! the pin levels live in a [`PinStates`] and every change of an output's level is one line on
 //! stdout, in order with the program's own output. The clock is virtual: `time.sleep()`
 //! advances it without waiting (as `upyc run --virtual-time` does), so a run takes the same
 //! time and prints the same text on any host.
 
-use upyc_runtime::hal::{Hal, PinMode, Pull};
+use upyc_runtime::hal::{Hal, PinMode, PinStates};
 use upyc_runtime::Host;
 
 use crate::Console;
 
 /// The board's pins: D0..D13, LED on D13.
-pub const PINS: &[(&str, u8)] = &[
-    ("D0", 0),
-    ("D1", 1),
-    ("D2", 2),
-    ("D3", 3),
-    ("D4", 4),
-    ("D5", 5),
-    ("D6", 6),
-    ("D7", 7),
-    ("D8", 8),
-    ("D9", 9),
-    ("D10", 10),
-    ("D11", 11),
-    ("D12", 12),
-    ("D13", 13),
-    ("LED", 13),
-];
-
-const N: usize = 14;
-
-/// Pin modes, output latches and the levels last reported (all low at reset).
-pub struct Pins {
-    mode: [PinMode; N],
-    latch: [bool; N],
-    level: [bool; N],
-}
+pub const PINS: &[(&str, u8)] = upyc_runtime::hal::ARDUINO_PINS;
 
 /// The console, the pins and the clock: what the runtime sees of the board.
 pub struct BoardHost {
     /// Semihosting stdout/stderr.
     pub console: Console,
-    pins: Pins,
+    pins: PinStates<14>,
     clock_us: u64,
 }
 
@@ -53,32 +28,20 @@ impl BoardHost {
     pub fn new() -> BoardHost {
         BoardHost {
             console: Console::new(),
-            pins: Pins {
-                mode: [PinMode::Off; N],
-                latch: [false; N],
-                level: [false; N],
-            },
+            pins: PinStates::new(),
             clock_us: 0,
         }
     }
 
-    /// Print pin `p`'s level if it is driven and changed.
-    fn update(&mut self, p: usize) {
-        let driven = matches!(self.pins.mode[p], PinMode::Output | PinMode::OpenDrain);
-        if !driven || self.pins.latch[p] == self.pins.level[p] {
+    /// Print a level change of pin `pin` (`D13 -> 1`).
+    fn report(&mut self, pin: u8, high: Option<bool>) {
+        let Some(high) = high else {
             return;
-        }
-        self.pins.level[p] = self.pins.latch[p];
-        let name = PINS
-            .iter()
-            .find(|x| usize::from(x.1) == p)
-            .map_or("?", |x| x.0);
+        };
+        let name = upyc_runtime::hal::pin_name(self, pin).unwrap_or("?");
         self.console.stdout(name.as_bytes());
-        self.console.stdout(if self.pins.level[p] {
-            b" -> 1\n"
-        } else {
-            b" -> 0\n"
-        });
+        self.console
+            .stdout(if high { b" -> 1\n" } else { b" -> 0\n" });
     }
 }
 
@@ -94,31 +57,17 @@ impl Hal for BoardHost {
     }
 
     fn pin_mode(&mut self, pin: u8, mode: PinMode) {
-        let p = usize::from(pin);
-        if p < N {
-            self.pins.mode[p] = mode;
-            self.update(p);
-        }
+        let change = self.pins.set_mode(pin, mode);
+        self.report(pin, change);
     }
 
     fn pin_write(&mut self, pin: u8, high: bool) {
-        let p = usize::from(pin);
-        if p < N {
-            self.pins.latch[p] = high;
-            self.update(p);
-        }
+        let change = self.pins.write(pin, high);
+        self.report(pin, change);
     }
 
     fn pin_read(&mut self, pin: u8) -> bool {
-        let p = usize::from(pin);
-        if p >= N {
-            return false;
-        }
-        match self.pins.mode[p] {
-            PinMode::Output | PinMode::OpenDrain => self.pins.latch[p],
-            PinMode::Input(Pull::Up) => true,
-            _ => false,
-        }
+        self.pins.read(pin)
     }
 }
 

@@ -105,19 +105,8 @@ pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mu
             host.console.stderr(b"firmware: frozen image refused\n");
             exit(EXIT_BAD_IMAGE)
         }
-        let code = match vm.exec_frozen_as(module, "__main__") {
-            Ok(_) => 0,
-            Err(_) => {
-                let exc = vm.take_exception();
-                match vm.system_exit_status(exc) {
-                    Some(code) => code,
-                    None => {
-                        let _ = vm.print_exception(Out::Stderr, exc);
-                        1
-                    }
-                }
-            }
-        };
+        let ok = vm.exec_frozen_as(module, "__main__").is_ok();
+        let code = exit_status(&mut vm, ok);
         (code, vm.heap_stats())
     };
     let (peak, room) = (stack_peak(), stack_room());
@@ -149,19 +138,8 @@ fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i
             Ok(vm) => vm,
             Err(_) => return EXIT_NO_VM,
         };
-        let code = match vm.exec_mpy_static("__main__", mpy) {
-            Ok(_) => 0,
-            Err(_) => {
-                let exc = vm.take_exception();
-                match vm.system_exit_status(exc) {
-                    Some(code) => code,
-                    None => {
-                        let _ = vm.print_exception(Out::Stderr, exc);
-                        1
-                    }
-                }
-            }
-        };
+        let ok = vm.exec_mpy_static("__main__", mpy).is_ok();
+        let code = exit_status(&mut vm, ok);
         (code, vm.heap_stats())
     };
     console.flush();
@@ -169,6 +147,22 @@ fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i
     report(console, ", peak use ", stats.peak, "");
     report(console, ", ", stats.collections, " collections\n");
     code
+}
+
+/// The exit status of a program run: 0, a `SystemExit`'s status, or 1 after printing an
+/// uncaught exception's traceback on stderr.
+fn exit_status(vm: &mut Vm, ok: bool) -> i32 {
+    if ok {
+        return 0;
+    }
+    let exc = vm.take_exception();
+    match vm.system_exit_status(exc) {
+        Some(code) => code,
+        None => {
+            let _ = vm.print_exception(Out::Stderr, exc);
+            1
+        }
+    }
 }
 
 /// Line-buffered semihosting console. Each semihosting call traps to the debugger (slow on

@@ -64,7 +64,8 @@ pub struct Config {
     /// Deepest nesting of native code calling back into Python (sorted's key, `__eq__`
     /// from a dict lookup, `__str__` from print ...); each level costs Rust stack.
     pub max_native_nesting: usize,
-    /// Backward jumps allowed before `RuntimeError: step limit exceeded` (0: no limit);
+    /// Backward jumps and Python calls allowed before `RuntimeError: step limit exceeded`
+    /// (0: no limit);
     /// lets tests and fuzzers bound programs that loop forever.
     pub max_steps: u64,
 }

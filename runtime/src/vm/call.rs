@@ -329,6 +329,14 @@ impl<'h> Vm<'h> {
         mode: FrameMode,
         aux: Obj,
     ) -> PyResult<Called> {
+        // Calls count as steps too: a loop made of calls from native code (`x in obj` over
+        // `__getitem__`, a `__next__` that never raises) has no backward jump to count.
+        if self.config.max_steps != 0 {
+            self.steps += 1;
+            if self.steps > self.config.max_steps {
+                return Err(self.raise(TypeId::RUNTIME_ERROR, "step limit exceeded"));
+            }
+        }
         let frame = self.new_frame(f, a)?;
         let rc = self.heap.get_obj(f, fun::F_RC);
         let flags = self.rc_int(rc, RC::SCOPE_FLAGS);
