@@ -91,6 +91,25 @@ impl StdHost {
     fn flush(&mut self) {
         let _ = self.out.flush();
     }
+
+    /// Compile `src` as `source_name`, keeping the `.mpy` bytes (or the error text) for
+    /// [`Host::read_module`].
+    fn compile_as(&mut self, src: &[u8], source_name: String) -> ModuleFile {
+        let opts = CompileOptions {
+            source_name,
+            ..CompileOptions::default()
+        };
+        match compile_source(src, &opts) {
+            Ok(b) => {
+                self.found = b;
+                ModuleFile::Mpy(self.found.len())
+            }
+            Err(e) => {
+                self.found = e.message().into_bytes();
+                ModuleFile::CompileError(self.found.len())
+            }
+        }
+    }
 }
 
 impl Default for StdHost {
@@ -135,20 +154,7 @@ impl Host for StdHost {
             let Some((_, src)) = PYLIB.iter().find(|(n, _)| *n == name) else {
                 return ModuleFile::NotFound;
             };
-            let opts = CompileOptions {
-                source_name: format!("{name}.py"),
-                ..CompileOptions::default()
-            };
-            return match compile_source(src.as_bytes(), &opts) {
-                Ok(b) => {
-                    self.found = b;
-                    ModuleFile::Mpy(self.found.len())
-                }
-                Err(e) => {
-                    self.found = e.message().into_bytes();
-                    ModuleFile::CompileError(self.found.len())
-                }
-            };
+            return self.compile_as(src.as_bytes(), format!("{name}.py"));
         }
         let mpy = format!("{path}.mpy");
         if let Ok(b) = std::fs::read(&mpy) {
@@ -157,20 +163,7 @@ impl Host for StdHost {
         }
         let py = format!("{path}.py");
         if let Ok(src) = std::fs::read(&py) {
-            let opts = CompileOptions {
-                source_name: py.clone(),
-                ..CompileOptions::default()
-            };
-            return match compile_source(&src, &opts) {
-                Ok(b) => {
-                    self.found = b;
-                    ModuleFile::Mpy(self.found.len())
-                }
-                Err(e) => {
-                    self.found = e.message().into_bytes();
-                    ModuleFile::CompileError(self.found.len())
-                }
-            };
+            return self.compile_as(&src, py);
         }
         if Path::new(path).is_dir() {
             return ModuleFile::Package;
@@ -179,20 +172,7 @@ impl Host for StdHost {
     }
 
     fn compile(&mut self, src: &[u8]) -> ModuleFile {
-        let opts = CompileOptions {
-            source_name: "<string>".into(),
-            ..CompileOptions::default()
-        };
-        match compile_source(src, &opts) {
-            Ok(b) => {
-                self.found = b;
-                ModuleFile::Mpy(self.found.len())
-            }
-            Err(e) => {
-                self.found = e.message().into_bytes();
-                ModuleFile::CompileError(self.found.len())
-            }
-        }
+        self.compile_as(src, "<string>".into())
     }
 
     fn read_module(&mut self, buf: &mut [u8]) -> usize {
