@@ -542,21 +542,10 @@ fn fromkeys(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     r
 }
 
-fn init(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
-    vm.check_nargs(args, 1, 2)?;
-    let d = self_dict(vm, args)?;
-    if let Some(&o) = args.get(1) {
-        vm.dict_update(d, o)?;
-    }
-    if !kw.is_null() {
-        vm.dict_update(d, kw)?;
-    }
-    Ok(Obj::NONE)
-}
-
 /// `dict` methods.
 pub static METHODS: [NativeDef; 12] = [
-    method(q!("__init__"), init),
+    // `dict.__init__(self, [other], **kw)` does what `update` does.
+    method(q!("__init__"), update),
     method(q!("clear"), clear),
     method(q!("copy"), copy),
     method_class(q!("fromkeys"), fromkeys),
