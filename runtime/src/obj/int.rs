@@ -489,17 +489,7 @@ fn to_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
             None => 1,
         },
     };
-    let order = match args.get(2) {
-        Some(&o) => o,
-        None => vm
-            .kwarg(kw, q!("byteorder"))?
-            .unwrap_or(Obj::qstr(q!("big"))),
-    };
-    let little = vm.str_bytes(order) == b"little";
-    let signed = match vm.kwarg(kw, q!("signed"))? {
-        Some(s) => vm.is_true(s)?,
-        None => false,
-    };
+    let (little, signed) = byteorder_and_signed(vm, args, kw)?;
     if len < 0 {
         return Err(vm.raise(TypeId::VALUE_ERROR, "length must be non-negative"));
     }
@@ -536,8 +526,9 @@ fn to_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
     Ok(o)
 }
 
-fn from_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
-    vm.check_nargs(args, 2, 3)?;
+/// The `byteorder` (positional argument 2 or keyword; `"big"` by default) and `signed`
+/// (keyword, false by default) of `int.to_bytes`/`int.from_bytes`: (little-endian, signed).
+fn byteorder_and_signed(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<(bool, bool)> {
     let order = match args.get(2) {
         Some(&o) => o,
         None => vm
@@ -549,6 +540,12 @@ fn from_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
         Some(s) => vm.is_true(s)?,
         None => false,
     };
+    Ok((little, signed))
+}
+
+fn from_bytes(vm: &mut Vm, args: &[Obj], kw: Obj) -> PyResult<Obj> {
+    vm.check_nargs(args, 2, 3)?;
+    let (little, signed) = byteorder_and_signed(vm, args, kw)?;
     let mut buf = [0u8; 16];
     let b = vm.str_bytes(args[1]);
     if b.len() > 16 {
