@@ -34,7 +34,7 @@ fn run() -> Result<(), String> {
     // cortex-m-rt's link.x includes `memory.x` from the search path: each binary gets a
     // directory holding the one it links with (8 KB of RAM for the board programs).
     for (file, bins) in [
-        ("memory-8k.x", &["blink", "showcase", "oom"][..]),
+        ("memory-8k.x", &["blink", "showcase", "clock", "oom"][..]),
         ("memory-32k.x", &["hello", "uncaught", "baseline"][..]),
     ] {
         let dir = out.join(file.trim_end_matches(".x"));

@@ -265,3 +265,17 @@ fn out_of_heap_is_a_memory_error() {
     assert_eq!(status, Some(1), "{stderr}");
     assert!(stderr.contains("MemoryError"), "{stderr}");
 }
+
+/// `time` runs on the board's clock (SysTick): it advances while the program computes, and
+/// `sleep_ms` waits on it; on the Cortex-M3 and the Cortex-M0. Output: CPython's.
+#[test]
+fn clock_cortex_m3() {
+    let (_, stderr, status) = check_board("clock", "thumbv7m-none-eabi", &expected("clock"));
+    assert_eq!(status, Some(0), "{stderr}");
+}
+
+#[test]
+fn clock_cortex_m0() {
+    let (_, stderr, status) = check_board("clock", "thumbv6m-none-eabi", &expected("clock"));
+    assert_eq!(status, Some(0), "{stderr}");
+}

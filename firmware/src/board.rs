@@ -3,9 +3,8 @@
 //!
 //! lm3s6965evb in QEMU has no LED to watch, so the "hardware" is the semihosting console:
 //! the pin levels live in a [`PinStates`] and every change of an output's level is one line on
-//! stdout, in order with the program's own output. The clock is virtual: `time.sleep()`
-//! advances it without waiting (as `upyc run --virtual-time` does), so a run takes the same
-//! time and prints the same text on any host.
+//! stdout, in order with the program's own output. `time` reads the board's clock, the
+//! SysTick timer ([`crate::clock`]), and `time.sleep()` idles on it.
 
 use upyc_runtime::hal::{Hal, PinMode, PinStates};
 use upyc_runtime::Host;
@@ -20,16 +19,15 @@ pub struct BoardHost {
     /// Semihosting stdout/stderr.
     pub console: Console,
     pins: PinStates<14>,
-    clock_us: u64,
 }
 
 impl BoardHost {
-    /// A board with all pins released and low, the clock at 0.
+    /// A board with all pins released and low. The clock ([`crate::clock::start`]) is
+    /// started by whoever owns the core peripherals.
     pub fn new() -> BoardHost {
         BoardHost {
             console: Console::new(),
             pins: PinStates::new(),
-            clock_us: 0,
         }
     }
 
@@ -81,11 +79,11 @@ impl Host for BoardHost {
     }
 
     fn ticks_us(&mut self) -> u64 {
-        self.clock_us
+        crate::clock::now_us()
     }
 
     fn sleep_us(&mut self, us: u64) {
-        self.clock_us = self.clock_us.saturating_add(us);
+        crate::clock::sleep_us(us)
     }
 
     fn hal(&mut self) -> Option<&mut dyn Hal> {

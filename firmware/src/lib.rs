@@ -13,6 +13,7 @@
 #![no_std]
 
 pub mod board;
+pub mod clock;
 
 use core::sync::atomic::{AtomicBool, Ordering};
 
@@ -82,31 +83,31 @@ pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
 pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mut [u8]>) -> ! {
     let mut host = board::BoardHost::new();
     let Some(heap) = heap else { exit(EXIT_NO_VM) };
-    let config = Config {
-        max_native_nesting: 8,
-        ..Config::default()
+    let Some(mut core) = cortex_m::Peripherals::take() else {
+        exit(EXIT_NO_VM)
     };
+    clock::start(&mut core.SYST);
     let (code, stats) = {
-        let mut vm = match Vm::new(heap, config, &mut host) {
-            Ok(vm) => vm,
-            Err(_) => exit(EXIT_NO_VM),
+        let mut slot = None;
+        let Some(vm) = start_vm(&mut slot, heap, &mut host) else {
+            exit(EXIT_NO_VM)
         };
         let frozen = match upyc_runtime::Frozen::from_static(image) {
             Ok(f) => f,
             Err(e) => {
-                drop(vm);
+                drop(slot);
                 host.console.stderr(e.message().as_bytes());
                 host.console.stderr(b"\n");
                 exit(EXIT_BAD_IMAGE)
             }
         };
         if vm.set_frozen(frozen).is_err() {
-            drop(vm);
+            drop(slot);
             host.console.stderr(b"firmware: frozen image refused\n");
             exit(EXIT_BAD_IMAGE)
         }
         let ok = vm.exec_frozen_as(module, "__main__").is_ok();
-        let code = exit_status(&mut vm, ok);
+        let code = exit_status(vm, ok);
         (code, vm.heap_stats())
     };
     let (peak, room) = (stack_peak(), stack_room());
@@ -128,18 +129,13 @@ pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mu
 }
 
 fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i32 {
-    let config = Config {
-        // Each level of native code calling back into Python costs Rust stack.
-        max_native_nesting: 8,
-        ..Config::default()
-    };
     let (code, stats) = {
-        let mut vm = match Vm::new(heap, config, console) {
-            Ok(vm) => vm,
-            Err(_) => return EXIT_NO_VM,
+        let mut slot = None;
+        let Some(vm) = start_vm(&mut slot, heap, console) else {
+            return EXIT_NO_VM;
         };
         let ok = vm.exec_mpy_static("__main__", mpy).is_ok();
-        let code = exit_status(&mut vm, ok);
+        let code = exit_status(vm, ok);
         (code, vm.heap_stats())
     };
     console.flush();
@@ -147,6 +143,28 @@ fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i
     report(console, ", peak use ", stats.peak, "");
     report(console, ", ", stats.collections, " collections\n");
     code
+}
+
+/// Start a VM over `heap` in `slot` (None if the heap is too small for its tables).
+///
+/// Never inlined: building the `Vm` (about a kilobyte on a 32-bit core) goes through
+/// temporaries, and in the caller's frame they would occupy the stack for the whole run; here
+/// they are gone when the program starts.
+#[inline(never)]
+fn start_vm<'s, 'h>(
+    slot: &'s mut Option<Vm<'h>>,
+    heap: &'h mut [u8],
+    host: &'h mut dyn upyc_runtime::Host,
+) -> Option<&'s mut Vm<'h>> {
+    let config = Config {
+        // Each level of native code calling back into Python costs Rust stack.
+        max_native_nesting: 8,
+        ..Config::default()
+    };
+    match Vm::new(heap, config, host) {
+        Ok(vm) => Some(slot.insert(vm)),
+        Err(_) => None,
+    }
 }
 
 /// The exit status of a program run: 0, a `SystemExit`'s status, or 1 after printing an
