@@ -88,21 +88,19 @@ pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mu
     };
     clock::start(&mut core.SYST);
     let (code, stats) = {
-        let mut slot = None;
+        let mut slot = core::mem::MaybeUninit::uninit();
         let Some(vm) = start_vm(&mut slot, heap, &mut host) else {
             exit(EXIT_NO_VM)
         };
         let frozen = match upyc_runtime::Frozen::from_static(image) {
             Ok(f) => f,
             Err(e) => {
-                drop(slot);
                 host.console.stderr(e.message().as_bytes());
                 host.console.stderr(b"\n");
                 exit(EXIT_BAD_IMAGE)
             }
         };
         if vm.set_frozen(frozen).is_err() {
-            drop(slot);
             host.console.stderr(b"firmware: frozen image refused\n");
             exit(EXIT_BAD_IMAGE)
         }
@@ -130,7 +128,7 @@ pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mu
 
 fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i32 {
     let (code, stats) = {
-        let mut slot = None;
+        let mut slot = core::mem::MaybeUninit::uninit();
         let Some(vm) = start_vm(&mut slot, heap, console) else {
             return EXIT_NO_VM;
         };
@@ -145,14 +143,13 @@ fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i
     code
 }
 
-/// Start a VM over `heap` in `slot` (None if the heap is too small for its tables).
-///
-/// Never inlined: building the `Vm` (about a kilobyte on a 32-bit core) goes through
-/// temporaries, and in the caller's frame they would occupy the stack for the whole run; here
-/// they are gone when the program starts.
+/// Start a VM over `heap` in `slot` (None if the heap is too small for its tables). The
+/// `Vm` (about a kilobyte) is built in place ([`Vm::new_in`]), not returned by value, and
+/// this function is not inlined, so what building it needs leaves the stack before the
+/// program runs.
 #[inline(never)]
 fn start_vm<'s, 'h>(
-    slot: &'s mut Option<Vm<'h>>,
+    slot: &'s mut core::mem::MaybeUninit<Vm<'h>>,
     heap: &'h mut [u8],
     host: &'h mut dyn upyc_runtime::Host,
 ) -> Option<&'s mut Vm<'h>> {
@@ -161,10 +158,7 @@ fn start_vm<'s, 'h>(
         max_native_nesting: 8,
         ..Config::default()
     };
-    match Vm::new(heap, config, host) {
-        Ok(vm) => Some(slot.insert(vm)),
-        Err(_) => None,
-    }
+    Vm::new_in(slot, heap, config, host).ok()
 }
 
 /// The exit status of a program run: 0, a `SystemExit`'s status, or 1 after printing an

@@ -1160,14 +1160,14 @@ impl<'h> Vm<'h> {
         }
     }
 
-    /// Import frozen module `full` (already known not to be in `sys.modules`) under `key`;
-    /// `Ok(None)` if the image has no such module.
-    pub(crate) fn import_frozen(&mut self, full: &[u8], key: Obj) -> PyResult<Option<Obj>> {
+    /// Import frozen module `name` (a str, already known not to be in `sys.modules`) under
+    /// `key`; `Ok(None)` if the image has no such module.
+    pub(crate) fn import_frozen(&mut self, name: Obj, key: Obj) -> PyResult<Option<Obj>> {
         let f = match self.frozen {
             Some(f) => f,
             None => return Ok(None),
         };
-        let idx = match f.find_module(full) {
+        let idx = match f.find_module(self.str_bytes(name)) {
             Some(i) => i,
             None => return Ok(None),
         };
@@ -1238,7 +1238,9 @@ impl<'h> Vm<'h> {
         let r = (|| {
             let key = self.new_str(as_name.as_bytes())?;
             self.root(key)?;
-            match self.import_frozen(name.as_bytes(), key)? {
+            let name = self.new_str(name.as_bytes())?;
+            self.root(name)?;
+            match self.import_frozen(name, key)? {
                 Some(m) => Ok(m),
                 None => Err(self.raise(TypeId::IMPORT_ERROR, "no frozen module of that name")),
             }

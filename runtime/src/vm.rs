@@ -156,7 +156,32 @@ impl<'h> Vm<'h> {
         host: &'h mut dyn Host,
     ) -> Result<Vm<'h>, InitError> {
         let heap = Heap::new(heap).ok_or(InitError::HeapTooSmall)?;
-        let mut vm = Vm {
+        let mut vm = Vm::blank(heap, config, host);
+        vm.init().map_err(|_| InitError::HeapTooSmall)?;
+        Ok(vm)
+    }
+
+    /// [`Vm::new`] in place: the VM is built in `slot` (a `static` or a local of the
+    /// caller) and a reference to it returned. A `Vm` is about a kilobyte on a 32-bit core;
+    /// returning one by value passes through temporaries that cost that much stack again,
+    /// which matters on a part with a few KB of RAM. (A `Vm` owns nothing that needs
+    /// dropping: leaving it in the slot is fine.)
+    pub fn new_in<'s>(
+        slot: &'s mut core::mem::MaybeUninit<Vm<'h>>,
+        heap: &'h mut [u8],
+        config: Config,
+        host: &'h mut dyn Host,
+    ) -> Result<&'s mut Vm<'h>, InitError> {
+        let heap = Heap::new(heap).ok_or(InitError::HeapTooSmall)?;
+        let vm = slot.write(Vm::blank(heap, config, host));
+        vm.init().map_err(|_| InitError::HeapTooSmall)?;
+        Ok(vm)
+    }
+
+    /// The fields of a new VM, before `init` fills its heap.
+    #[inline(always)]
+    fn blank(heap: Heap<'h>, config: Config, host: &'h mut dyn Host) -> Vm<'h> {
+        Vm {
             heap,
             host,
             config,
@@ -192,9 +217,7 @@ impl<'h> Vm<'h> {
             n_frame_cache: 0,
             map_cache: [const { core::cell::Cell::new(0) }; MAP_CACHE],
             cache_slot: 0,
-        };
-        vm.init().map_err(|_| InitError::HeapTooSmall)?;
-        Ok(vm)
+        }
     }
 
     fn init(&mut self) -> PyResult<()> {

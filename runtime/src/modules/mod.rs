@@ -32,8 +32,21 @@ fn fill(vm: &mut Vm, m: Obj, table: u8) -> PyResult<()> {
     Ok(())
 }
 
-/// The builtin module `name` (created and registered on first use), if there is one.
-pub fn builtin_module(vm: &mut Vm, name: &[u8], key: Obj) -> PyResult<Option<Obj>> {
+/// The builtin module named by str `key` (created and registered on first use), if there
+/// is one. Not inlined: its name buffer must not sit in the frame of the import that then
+/// runs module code.
+#[inline(never)]
+pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
+    // A copy frees `vm` for what follows; this frame is gone before any module code runs.
+    let mut buf = [0u8; crate::obj::module::MAX_PATH];
+    let name = {
+        let b = vm.str_bytes(key);
+        if b.len() > buf.len() {
+            return Ok(None);
+        }
+        buf[..b.len()].copy_from_slice(b);
+        &buf[..b.len()]
+    };
     let table = match name {
         b"sys" | b"usys" => tables::SYS,
         b"gc" => tables::GC,

@@ -18,6 +18,19 @@ use crate::{q, ModuleFile, PyResult};
 /// Longest module file path handed to the host.
 pub const MAX_PATH: usize = 256;
 
+/// What a directory of the search path holds for a module name.
+enum Found {
+    Nothing,
+    /// A module file (`.mpy` bytes of this size are ready).
+    Mpy(usize),
+    /// A source that failed to compile (an error text of this size is ready).
+    CompileError(usize),
+    /// A package directory with an `__init__` (its `.mpy` bytes are ready).
+    PackageInit(usize),
+    /// A package directory without `__init__`.
+    PackageDir,
+}
+
 impl<'h> Vm<'h> {
     /// A new module named `name` (a str object) with `__name__` set; not registered.
     pub fn new_module(&mut self, name: Obj) -> PyResult<Obj> {
@@ -43,6 +56,11 @@ impl<'h> Vm<'h> {
 
     /// `IMPORT_NAME`: import `name` (dotted) relative to `level`, return the top package
     /// (no fromlist) or the module itself.
+    ///
+    /// The frames of the import functions stay on the Rust stack while the imported
+    /// module's body runs, so they hold no buffers: names live in the heap (or are qstrs),
+    /// and what needs a buffer (relative names, file paths) happens in non-inlined helpers
+    /// that return before any module code runs.
     pub(crate) fn import_name(
         &mut self,
         name: Qstr,
@@ -51,88 +69,36 @@ impl<'h> Vm<'h> {
         globals: Obj,
     ) -> PyResult<Obj> {
         let level = self.small_of(level).unwrap_or(0).max(0) as usize;
-        let mut full = [0u8; MAX_PATH];
-        let mut n = 0;
-        let push = |b: &[u8], full: &mut [u8; MAX_PATH], n: &mut usize| -> bool {
-            if *n + b.len() > full.len() {
-                return false;
-            }
-            full[*n..*n + b.len()].copy_from_slice(b);
-            *n += b.len();
-            true
-        };
-        if level > 0 {
-            // Resolve against the importing module's package.
-            let cur = if globals.is_null() {
-                None
-            } else {
-                self.dict_get_q(globals, q!("__name__"))
-            };
-            let cur = match cur {
-                Some(c) if self.is_str(c) => c,
-                _ => return Err(self.raise(TypeId::IMPORT_ERROR, "can't perform relative import")),
-            };
-            let is_pkg = self.dict_get_q(globals, q!("__path__")).is_some();
-            let cb = self.str_bytes(cur);
-            let mut base_len = cb.len();
-            let mut up = level - usize::from(is_pkg);
-            while up > 0 {
-                match cb[..base_len].iter().rposition(|&c| c == b'.') {
-                    Some(p) => base_len = p,
-                    None => {
-                        if up == 1 && !is_pkg && cb[..base_len] != *b"__main__" {
-                            base_len = 0;
-                            up = 0;
-                            break;
-                        }
-                        return Err(
-                            self.raise(TypeId::IMPORT_ERROR, "can't perform relative import")
-                        );
-                    }
-                }
-                up -= 1;
-            }
-            let _ = up;
-            let mut tmp = [0u8; MAX_PATH];
-            let bl = base_len.min(MAX_PATH);
-            tmp[..bl].copy_from_slice(&cb[..bl]);
-            if bl == 0 {
-                return Err(self.raise(TypeId::IMPORT_ERROR, "can't perform relative import"));
-            }
-            if !push(&tmp[..bl], &mut full, &mut n) {
-                return Err(self.raise(TypeId::IMPORT_ERROR, "name too long"));
-            }
-            if name != q!("") {
-                push(b".", &mut full, &mut n);
-            }
-        }
-        let nr = self.qstr_ref(name);
-        let mut tmp = [0u8; MAX_PATH];
-        let nb = self.sbytes(nr);
-        let nl = nb.len().min(MAX_PATH);
-        tmp[..nl].copy_from_slice(&nb[..nl]);
-        if !push(&tmp[..nl], &mut full, &mut n) {
-            return Err(self.raise(TypeId::IMPORT_ERROR, "name too long"));
-        }
-        let full = &full[..n];
-        // Import each prefix.
-        let mut top = Obj::NULL;
-        let mut parent = Obj::NULL;
-        let mut start = 0;
         let mark = self.roots_mark();
         let r = (|| {
+            let full = if level > 0 {
+                self.resolve_relative(name, level, globals)?
+            } else {
+                Obj::qstr(name)
+            };
+            self.root(full)?;
+            let len = self.str_len_bytes(full);
+            // Import each prefix.
+            let mut top = Obj::NULL;
+            let mut parent = Obj::NULL;
+            let mut start = 0;
             loop {
-                let end = full[start..]
-                    .iter()
-                    .position(|&c| c == b'.')
-                    .map_or(full.len(), |p| start + p);
-                let m = self.import_one(&full[..end], &full[start..end], parent)?;
+                let end = self.find_byte(full, b'.', start).unwrap_or(len);
+                let key = if end == len {
+                    full
+                } else {
+                    let r = self
+                        .str_ref(full)
+                        .unwrap_or(crate::obj::str::SRef::Static(b""));
+                    self.new_str_from_ref(TypeId::STR, r, 0, end)?
+                };
+                let m = self.import_one(key, start, parent)?;
                 self.root(m)?;
                 if top.is_null() {
                     top = m;
                 }
                 parent = m;
-                if end >= full.len() {
+                if end >= len {
                     break;
                 }
                 start = end + 1;
@@ -145,18 +111,78 @@ impl<'h> Vm<'h> {
         r
     }
 
-    /// Import the module `full` (dotted), whose last component is `last`.
-    fn import_one(&mut self, full: &[u8], last: &[u8], parent: Obj) -> PyResult<Obj> {
-        let key = self.new_str(full)?;
+    /// Bytes in str `s`.
+    fn str_len_bytes(&self, s: Obj) -> usize {
+        self.str_bytes(s).len()
+    }
+
+    /// Position of the first `c` at or after `from` in str `s`.
+    fn find_byte(&self, s: Obj, c: u8, from: usize) -> Option<usize> {
+        let b = self.str_bytes(s);
+        b.get(from..)?
+            .iter()
+            .position(|&x| x == c)
+            .map(|p| from + p)
+    }
+
+    /// The absolute dotted name of a relative import of `name` at `level` from the module
+    /// whose globals are `globals`, as a new str.
+    #[inline(never)]
+    fn resolve_relative(&mut self, name: Qstr, level: usize, globals: Obj) -> PyResult<Obj> {
+        let cur = if globals.is_null() {
+            None
+        } else {
+            self.dict_get_q(globals, q!("__name__"))
+        };
+        let cur = match cur {
+            Some(c) if self.is_str(c) => c,
+            _ => return Err(self.raise(TypeId::IMPORT_ERROR, "can't perform relative import")),
+        };
+        let is_pkg = self.dict_get_q(globals, q!("__path__")).is_some();
+        let mut full = [0u8; MAX_PATH];
+        let cb = self.str_bytes(cur);
+        let mut base_len = cb.len();
+        let mut up = level - usize::from(is_pkg);
+        while up > 0 {
+            match cb[..base_len].iter().rposition(|&c| c == b'.') {
+                Some(p) => base_len = p,
+                None => {
+                    if up == 1 && !is_pkg && cb[..base_len] != *b"__main__" {
+                        base_len = 0;
+                        break;
+                    }
+                    return Err(self.raise(TypeId::IMPORT_ERROR, "can't perform relative import"));
+                }
+            }
+            up -= 1;
+        }
+        if base_len == 0 {
+            return Err(self.raise(TypeId::IMPORT_ERROR, "can't perform relative import"));
+        }
+        let nb = self.sbytes(self.qstr_ref(name));
+        let sep = usize::from(!nb.is_empty());
+        let n = base_len + sep + nb.len();
+        if n > MAX_PATH {
+            return Err(self.raise(TypeId::IMPORT_ERROR, "name too long"));
+        }
+        full[..base_len].copy_from_slice(&cb[..base_len]);
+        full[base_len..base_len + sep].copy_from_slice(&b"."[..sep]);
+        full[base_len + sep..n].copy_from_slice(nb);
+        self.new_str(&full[..n])
+    }
+
+    /// Import the module whose dotted name is str `key`; its last component starts at
+    /// byte `last` (0 for a top-level module, whose `parent` is null).
+    fn import_one(&mut self, key: Obj, last: usize, parent: Obj) -> PyResult<Obj> {
         self.root(key)?;
         if let Some(m) = self.dict_get(self.modules, key)? {
             return Ok(m);
         }
-        if let Some(m) = self.import_frozen(full, key)? {
+        if let Some(m) = self.import_frozen(key, key)? {
             return Ok(m);
         }
         if parent.is_null() {
-            if let Some(m) = crate::modules::builtin_module(self, full, key)? {
+            if let Some(m) = crate::modules::builtin_module(self, key)? {
                 return Ok(m);
             }
         }
@@ -175,71 +201,116 @@ impl<'h> Vm<'h> {
         while i < self.list_len(paths) {
             let p = self.list_get(paths, i);
             i += 1;
-            let mut path = [0u8; MAX_PATH];
-            let pb = self.str_bytes(p);
-            let mut n = 0;
-            if !pb.is_empty() {
-                if pb.len() + 1 + last.len() > MAX_PATH {
-                    continue;
-                }
-                path[..pb.len()].copy_from_slice(pb);
-                n = pb.len();
-                if pb[n - 1] != b'/' {
-                    path[n] = b'/';
-                    n += 1;
-                }
-            }
-            if n + last.len() > MAX_PATH {
-                continue;
-            }
-            path[n..n + last.len()].copy_from_slice(last);
-            n += last.len();
-            let ps = match core::str::from_utf8(&path[..n]) {
-                Ok(s) => s,
-                Err(_) => continue,
-            };
-            match self.host.find_module(ps) {
-                ModuleFile::NotFound => continue,
-                ModuleFile::Mpy(size) => {
-                    return self.load_module_file(key, size, Obj::NULL);
-                }
-                ModuleFile::CompileError(size) => return Err(self.compile_error(size)),
-                ModuleFile::Package => {
-                    let pathstr = self.new_str(&path[..n])?;
-                    self.root(pathstr)?;
-                    // __init__ inside the package.
-                    let mut ip = [0u8; MAX_PATH];
-                    let init = b"/__init__";
-                    if n + init.len() <= MAX_PATH {
-                        ip[..n].copy_from_slice(&path[..n]);
-                        ip[n..n + init.len()].copy_from_slice(init);
-                        if let Ok(ips) = core::str::from_utf8(&ip[..n + init.len()]) {
-                            match self.host.find_module(ips) {
-                                ModuleFile::Mpy(size) => {
-                                    return self.load_module_file(key, size, pathstr)
-                                }
-                                ModuleFile::CompileError(size) => {
-                                    return Err(self.compile_error(size))
-                                }
-                                _ => {}
-                            }
-                        }
-                    }
-                    let m = self.new_module(key)?;
-                    self.root(m)?;
-                    let g = self.module_globals(m);
-                    self.dict_set(g, Obj::qstr(q!("__path__")), pathstr)?;
-                    self.dict_set(self.modules, key, m)?;
-                    if !parent.is_null() {
-                        let lq = self.intern(last)?;
-                        let pg = self.module_globals(parent);
-                        self.dict_set(pg, Obj::qstr(lq), m)?;
-                    }
-                    return Ok(m);
-                }
+            match self.find_in_dir(p, key, last) {
+                Found::Nothing => {}
+                found => return self.load_found(found, key, last, parent, p),
             }
         }
         Err(self.no_module(key))
+    }
+
+    /// Ask the host for module `key[last..]` in directory `dir` (a str). The path buffer
+    /// lives only in this frame.
+    #[inline(never)]
+    fn find_in_dir(&mut self, dir: Obj, key: Obj, last: usize) -> Found {
+        let mut path = [0u8; MAX_PATH];
+        let n = match self.module_path(&mut path, dir, key, last) {
+            Some(n) => n,
+            None => return Found::Nothing,
+        };
+        let Ok(ps) = core::str::from_utf8(&path[..n]) else {
+            return Found::Nothing;
+        };
+        match self.host.find_module(ps) {
+            ModuleFile::NotFound => Found::Nothing,
+            ModuleFile::Mpy(size) => Found::Mpy(size),
+            ModuleFile::CompileError(size) => Found::CompileError(size),
+            ModuleFile::Package => {
+                // The package's `__init__`, if it has one, else the bare package.
+                let init = b"/__init__";
+                if n + init.len() <= MAX_PATH {
+                    path[n..n + init.len()].copy_from_slice(init);
+                    if let Ok(ips) = core::str::from_utf8(&path[..n + init.len()]) {
+                        match self.host.find_module(ips) {
+                            ModuleFile::Mpy(size) => return Found::PackageInit(size),
+                            ModuleFile::CompileError(size) => return Found::CompileError(size),
+                            _ => {}
+                        }
+                    }
+                }
+                Found::PackageDir
+            }
+        }
+    }
+
+    /// Write `dir/` + `key[last..]` into `path`; its length, or `None` if too long.
+    fn module_path(
+        &self,
+        path: &mut [u8; MAX_PATH],
+        dir: Obj,
+        key: Obj,
+        last: usize,
+    ) -> Option<usize> {
+        let pb = self.str_bytes(dir);
+        let lb = self.str_bytes(key).get(last..)?;
+        let mut n = pb.len();
+        let slash = usize::from(!pb.is_empty() && pb[n - 1] != b'/');
+        if n + slash + lb.len() > MAX_PATH {
+            return None;
+        }
+        path[..n].copy_from_slice(pb);
+        path[n..n + slash].copy_from_slice(&b"/"[..slash]);
+        n += slash;
+        path[n..n + lb.len()].copy_from_slice(lb);
+        Some(n + lb.len())
+    }
+
+    /// Load what [`Vm::find_in_dir`] found for `key` in directory `dir`.
+    fn load_found(
+        &mut self,
+        found: Found,
+        key: Obj,
+        last: usize,
+        parent: Obj,
+        dir: Obj,
+    ) -> PyResult<Obj> {
+        match found {
+            Found::Mpy(size) => self.load_module_file(key, size, Obj::NULL),
+            Found::CompileError(size) => Err(self.compile_error(size)),
+            Found::PackageInit(size) => {
+                let pathstr = self.package_path(dir, key, last)?;
+                self.root(pathstr)?;
+                self.load_module_file(key, size, pathstr)
+            }
+            _ => {
+                // A package directory without `__init__`.
+                let pathstr = self.package_path(dir, key, last)?;
+                self.root(pathstr)?;
+                let m = self.new_module(key)?;
+                self.root(m)?;
+                let g = self.module_globals(m);
+                self.dict_set(g, Obj::qstr(q!("__path__")), pathstr)?;
+                self.dict_set(self.modules, key, m)?;
+                if !parent.is_null() {
+                    let r = self
+                        .str_ref(key)
+                        .unwrap_or(crate::obj::str::SRef::Static(b""));
+                    let name = self.new_str_from_ref(TypeId::STR, r, last, usize::MAX)?;
+                    let lq = self.intern_obj(name)?;
+                    let pg = self.module_globals(parent);
+                    self.dict_set(pg, Obj::qstr(lq), m)?;
+                }
+                Ok(m)
+            }
+        }
+    }
+
+    /// The directory of package `key[last..]` in `dir`, as a new str (its `__path__`).
+    #[inline(never)]
+    fn package_path(&mut self, dir: Obj, key: Obj, last: usize) -> PyResult<Obj> {
+        let mut path = [0u8; MAX_PATH];
+        let n = self.module_path(&mut path, dir, key, last).unwrap_or(0);
+        self.new_str(&path[..n])
     }
 
     fn no_module(&mut self, key: Obj) -> crate::PyErr {
@@ -298,21 +369,19 @@ impl<'h> Vm<'h> {
     /// Set module `m` (dotted name `key`) as an attribute of its parent package, if that
     /// is imported.
     pub(crate) fn bind_in_parent(&mut self, key: Obj, m: Obj) -> PyResult<()> {
-        let full = self.str_bytes(key);
-        if let Some(p) = full.iter().rposition(|&c| c == b'.') {
-            let mut pb = [0u8; MAX_PATH];
-            let pl = p.min(MAX_PATH);
-            pb[..pl].copy_from_slice(&full[..pl]);
-            let mut lb = [0u8; MAX_PATH];
-            let ll = (full.len() - p - 1).min(MAX_PATH);
-            lb[..ll].copy_from_slice(&full[p + 1..p + 1 + ll]);
-            let pk = self.new_str(&pb[..pl])?;
-            self.root(pk)?;
-            if let Some(parent) = self.dict_get(self.modules, pk)? {
-                let lq = self.intern(&lb[..ll])?;
-                let pg = self.module_globals(parent);
-                self.dict_set(pg, Obj::qstr(lq), m)?;
-            }
+        let Some(p) = self.str_bytes(key).iter().rposition(|&c| c == b'.') else {
+            return Ok(());
+        };
+        let r = self
+            .str_ref(key)
+            .unwrap_or(crate::obj::str::SRef::Static(b""));
+        let pk = self.new_str_from_ref(TypeId::STR, r, 0, p)?;
+        self.root(pk)?;
+        if let Some(parent) = self.dict_get(self.modules, pk)? {
+            let name = self.new_str_from_ref(TypeId::STR, r, p + 1, usize::MAX)?;
+            let lq = self.intern_obj(name)?;
+            let pg = self.module_globals(parent);
+            self.dict_set(pg, Obj::qstr(lq), m)?;
         }
         Ok(())
     }
@@ -327,20 +396,12 @@ impl<'h> Vm<'h> {
                     let g = self.module_globals(m);
                     if self.dict_get_q(g, q!("__path__")).is_some() {
                         let mn = self.heap.get_obj(m, 1);
-                        let mut full = [0u8; MAX_PATH];
-                        let a = self.str_bytes(mn);
-                        let b = self.sbytes(self.qstr_ref(name));
-                        if a.len() + 1 + b.len() <= MAX_PATH {
-                            full[..a.len()].copy_from_slice(a);
-                            full[a.len()] = b'.';
-                            full[a.len() + 1..a.len() + 1 + b.len()].copy_from_slice(b);
-                            let n = a.len() + 1 + b.len();
-                            let mut last = [0u8; MAX_PATH];
-                            last[..b.len()].copy_from_slice(b);
-                            let lb = b.len();
-                            let sub = self.import_one(&full[..n], &last[..lb], m)?;
-                            return Ok(sub);
-                        }
+                        let key = self.dotted(mn, name)?;
+                        let last = self.str_len_bytes(mn) + 1;
+                        let mark = self.roots_mark();
+                        let sub = self.root(key).and_then(|_| self.import_one(key, last, m));
+                        self.unroot_to(mark);
+                        return sub;
                     }
                 }
                 Err(self.raise_fmt(
@@ -349,6 +410,22 @@ impl<'h> Vm<'h> {
                 ))
             }
         }
+    }
+
+    /// `package.name` as a new str.
+    #[inline(never)]
+    fn dotted(&mut self, package: Obj, name: Qstr) -> PyResult<Obj> {
+        let mut full = [0u8; MAX_PATH];
+        let a = self.str_bytes(package);
+        let b = self.sbytes(self.qstr_ref(name));
+        let n = a.len() + 1 + b.len();
+        if n > MAX_PATH {
+            return Err(self.raise(TypeId::IMPORT_ERROR, "name too long"));
+        }
+        full[..a.len()].copy_from_slice(a);
+        full[a.len()] = b'.';
+        full[a.len() + 1..n].copy_from_slice(b);
+        self.new_str(&full[..n])
     }
 
     /// `IMPORT_STAR`: copy a module's public names into `locals`.
