@@ -953,6 +953,11 @@ fn b_dir(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
     if tid == TypeId::MODULE {
         let d = vm.heap.get_obj(o, 2);
         add_keys(vm, l, d)?;
+        for def in crate::modules::table_names(vm, o) {
+            if vm.dict_get_q(d, def.name).is_none() {
+                vm.list_append(l, Obj::qstr(def.name))?;
+            }
+        }
         return Ok(l);
     }
     let cls = if vm.is_user_class(o) || o.as_builtin_type().is_some() {

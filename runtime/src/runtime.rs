@@ -986,7 +986,7 @@ impl<'h> Vm<'h> {
                 if let Some(v) = self.dict_get_q(g, q) {
                     return Ok(Some((v, Obj::NULL)));
                 }
-                if let Some(v) = crate::modules::board::module_attr(self, o, q) {
+                if let Some(v) = crate::modules::module_attr(self, o, q) {
                     return Ok(Some((v, Obj::NULL)));
                 }
                 if q == q!("__dict__") {

@@ -3,8 +3,10 @@
 //!
 //! Corresponds to MicroPython's `py/modsys.c`, `py/modgc.c`, `py/modmicropython.c`,
 //! `extmod/modtime.c`, `py/modmath.c` and the builtin-module table of `py/objmodule.c`.
-//! Modules are created on first import (their dict filled from a native table), so an
-//! unused module costs no RAM.
+//! Modules are created on first import, so an unused module costs no RAM. A module's
+//! functions are not copied into its dict: an attribute missing from the dict is looked up
+//! in the module's native table ([`module_attr`]), so an imported `time` costs a module
+//! object and a dict holding `__name__`, not a dict entry per function.
 
 pub mod board;
 pub mod errno;
@@ -30,6 +32,44 @@ fn fill(vm: &mut Vm, m: Obj, table: u8) -> PyResult<()> {
         vm.dict_set(g, Obj::qstr(d.name), Obj::native_fun(table, i as u16))?;
     }
     Ok(())
+}
+
+/// The native table whose functions are the attributes of builtin module `m` (a module
+/// object), found by the module's name.
+fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
+    let name = vm.heap.get_obj(m, 1);
+    Some(match vm.str_ref(name).map(|r| vm.sbytes(r))? {
+        b"sys" | b"usys" => tables::SYS,
+        b"gc" => tables::GC,
+        b"time" | b"utime" => tables::TIME,
+        b"micropython" => tables::MICROPYTHON,
+        #[cfg(feature = "struct")]
+        b"struct" | b"ustruct" => tables::STRUCT,
+        #[cfg(feature = "float")]
+        b"math" | b"umath" => tables::MATH,
+        _ => return None,
+    })
+}
+
+/// An attribute of module `m` that its dict lacks: a function of its native table, or a
+/// hardware module's attribute.
+pub fn module_attr(vm: &mut Vm, m: Obj, q: crate::qstr::Qstr) -> Option<Obj> {
+    if let Some(t) = module_table(vm, m) {
+        let defs: &[NativeDef] = TABLES.get(t as usize).copied().unwrap_or(&[]);
+        return defs
+            .iter()
+            .position(|d| d.name == q)
+            .map(|i| Obj::native_fun(t, i as u16));
+    }
+    board::module_attr(vm, m, q)
+}
+
+/// The names [`module_attr`] answers from module `m`'s native table (for `dir()` and
+/// `from m import *`).
+pub fn table_names(vm: &Vm, m: Obj) -> &'static [NativeDef] {
+    module_table(vm, m)
+        .and_then(|t| TABLES.get(t as usize).copied())
+        .unwrap_or(&[])
 }
 
 /// The builtin module named by str `key` (created and registered on first use), if there
@@ -103,9 +143,9 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
             return Ok(None);
         }
     };
+    let _ = table;
     let m = vm.new_module(key)?;
     vm.root(m)?;
-    fill(vm, m, table)?;
     match table {
         tables::SYS => sys::init(vm, m)?,
         #[cfg(feature = "float")]

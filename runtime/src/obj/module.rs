@@ -443,6 +443,14 @@ impl<'h> Vm<'h> {
             }
             i += 1;
         }
+        // A builtin module's functions (not in its dict, unless replaced there).
+        for def in crate::modules::table_names(self, m) {
+            let name = self.sbytes(self.qstr_ref(def.name));
+            if !name.starts_with(b"_") && self.dict_get_q(g, def.name).is_none() {
+                let f = self.load_attr(m, def.name)?;
+                self.dict_set(locals, Obj::qstr(def.name), f)?;
+            }
+        }
         Ok(())
     }
 }
