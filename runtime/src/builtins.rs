@@ -951,7 +951,7 @@ fn b_dir(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
         }
     }
     if tid == TypeId::MODULE {
-        let d = vm.heap.get_obj(o, 2);
+        let d = vm.module_dict(o)?;
         add_keys(vm, l, d)?;
         for def in crate::modules::table_names(vm, o) {
             if vm.dict_get_q(d, def.name).is_none() {

@@ -21,8 +21,9 @@ use crate::obj::{header, Obj, TypeId};
 pub const WORD: usize = core::mem::size_of::<usize>();
 /// Bytes in a block (MicroPython's `MICROPY_BYTES_PER_GC_BLOCK`).
 pub const BLOCK: usize = 2 * WORD;
-/// Entries of the explicit mark stack.
-pub const MARK_STACK_LEN: usize = 64;
+/// Entries of the explicit mark stack (on the Rust stack during a collection; when it
+/// overflows, marking goes on by rescanning the heap, so a short one only costs time).
+pub const MARK_STACK_LEN: usize = if usize::BITS >= 64 { 64 } else { 16 };
 
 const AT_FREE: u8 = 0;
 const AT_HEAD: u8 = 1;
@@ -419,7 +420,10 @@ impl<'h> Heap<'h> {
         }
     }
 
-    /// Start a collection (nothing is marked yet).
+    /// Start a collection (nothing is marked yet). The marker lives in the caller's frame
+    /// and is passed by reference from here on: copies of it would cost stack at the
+    /// deepest point of a program (an allocation that collects).
+    #[inline(always)]
     pub fn begin_collect(&mut self) -> Marker {
         Marker {
             stack: [0; MARK_STACK_LEN],
@@ -472,13 +476,13 @@ impl<'h> Heap<'h> {
     }
 
     /// Finish marking (deal with mark-stack overflow), then sweep. Returns blocks freed.
-    pub fn finish_collect(&mut self, mut m: Marker) -> usize {
+    pub fn finish_collect(&mut self, m: &mut Marker) -> usize {
         while m.overflow {
             m.overflow = false;
             for b in 0..self.n_blocks {
                 if self.atb(b) == AT_MARK {
-                    self.scan(&mut m, b);
-                    self.drain(&mut m);
+                    self.scan(m, b);
+                    self.drain(m);
                 }
             }
         }
@@ -593,7 +597,7 @@ mod tests {
         for &r in roots {
             h.mark_root(&mut m, r);
         }
-        h.finish_collect(m)
+        h.finish_collect(&mut m)
     }
 
     #[test]

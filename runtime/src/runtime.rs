@@ -982,15 +982,20 @@ impl<'h> Vm<'h> {
                 }
             }
             TypeId::MODULE => {
+                // A builtin module may have no dict yet (see `Vm::module_dict`).
                 let g = self.heap.get_obj(o, 2);
-                if let Some(v) = self.dict_get_q(g, q) {
-                    return Ok(Some((v, Obj::NULL)));
+                if !g.is_null() {
+                    if let Some(v) = self.dict_get_q(g, q) {
+                        return Ok(Some((v, Obj::NULL)));
+                    }
+                } else if q == q!("__name__") {
+                    return Ok(Some((self.heap.get_obj(o, 1), Obj::NULL)));
                 }
                 if let Some(v) = crate::modules::module_attr(self, o, q) {
                     return Ok(Some((v, Obj::NULL)));
                 }
                 if q == q!("__dict__") {
-                    return Ok(Some((g, Obj::NULL)));
+                    return Ok(Some((self.module_dict(o)?, Obj::NULL)));
                 }
                 Ok(None)
             }
@@ -1167,7 +1172,7 @@ impl<'h> Vm<'h> {
                 self.dict_store_or_delete(d, o, q, v)
             }
             TypeId::MODULE => {
-                let d = self.heap.get_obj(o, 2);
+                let d = self.module_dict(o)?;
                 self.dict_store_or_delete(d, o, q, v)
             }
             TypeId::DIGITALINOUT => crate::modules::board::dio_store(self, o, q, v),

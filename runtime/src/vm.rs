@@ -22,17 +22,20 @@ pub(crate) use call::CallArgs;
 pub use dispatch::{FrameMode, GenStatus};
 pub(crate) use dispatch::{F_FUN, F_LOCALS};
 
+// The VM's own tables are sized by the word: a 32-bit build is for a microcontroller, where
+// every byte of the `Vm` is RAM that the program does not get (docs/PERFORMANCE.md, firmware).
+
 /// Entries of the temporary-roots stack (each level of native code calling Python uses a
 /// few).
-pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 96 };
+pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 64 };
 /// Read-only images registered with [`Vm::load_static`].
-pub const MAX_IMAGES: usize = 8;
+pub const MAX_IMAGES: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Native modules registered with [`Vm::register_module`].
-pub const MAX_EXT_MODULES: usize = 8;
+pub const MAX_EXT_MODULES: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Frames of returned calls kept for reuse by the next calls (see [`Vm::frame_cache`]).
-pub const FRAME_CACHE: usize = 8;
+pub const FRAME_CACHE: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
-pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 64 };
+pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 32 };
 
 /// A native module a firmware (or host) adds: a name and a table of functions.
 pub struct ModuleDef {
@@ -317,25 +320,22 @@ impl<'h> Vm<'h> {
         // Cached frames are garbage: let the sweep free them.
         self.n_frame_cache = 0;
         let mut m = self.heap.begin_collect();
-        let fixed = [
-            self.pending,
-            self.frame,
-            self.modules,
-            self.qpool,
-            self.sys_path,
-            self.sys_argv,
-            self.mem_err,
-            self.rec_err,
-            self.gen_result,
-        ];
-        for r in fixed {
-            self.heap.mark_root(&mut m, r);
-        }
+        // One at a time (an array of them would be one more thing on the stack at the
+        // deepest point of a program: the allocation that collects).
+        self.heap.mark_root(&mut m, self.pending);
+        self.heap.mark_root(&mut m, self.frame);
+        self.heap.mark_root(&mut m, self.modules);
+        self.heap.mark_root(&mut m, self.qpool);
+        self.heap.mark_root(&mut m, self.sys_path);
+        self.heap.mark_root(&mut m, self.sys_argv);
+        self.heap.mark_root(&mut m, self.mem_err);
+        self.heap.mark_root(&mut m, self.rec_err);
+        self.heap.mark_root(&mut m, self.gen_result);
         for i in 0..self.nroots {
             let r = self.roots[i];
             self.heap.mark_root(&mut m, r);
         }
-        self.heap.finish_collect(m);
+        self.heap.finish_collect(&mut m);
     }
 
     // ---------------------------------------------------------------- roots

@@ -9,7 +9,7 @@
 use upyc_firmware::{run_on_board, take_heap};
 
 /// Heap bytes (the budget: at most 2 KB).
-const BLINK_HEAP: usize = 2048;
+const BLINK_HEAP: usize = 1024;
 
 #[cortex_m_rt::entry]
 fn main() -> ! {

@@ -34,11 +34,20 @@ fn fill(vm: &mut Vm, m: Obj, table: u8) -> PyResult<()> {
     Ok(())
 }
 
-/// The native table whose functions are the attributes of builtin module `m` (a module
-/// object), found by the module's name.
-fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
-    let name = vm.heap.get_obj(m, 1);
-    Some(match vm.str_ref(name).map(|r| vm.sbytes(r))? {
+/// What a builtin module name stands for.
+enum Kind {
+    /// A module whose functions are a native table (and, for `sys` and `math`, data).
+    Table(u8),
+    Errno,
+    Builtins,
+    /// A hardware module (only with a board).
+    Board,
+    /// A module the firmware registered, in this slot.
+    Ext(usize),
+}
+
+fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
+    Some(Kind::Table(match name {
         b"sys" | b"usys" => tables::SYS,
         b"gc" => tables::GC,
         b"time" | b"utime" => tables::TIME,
@@ -47,8 +56,27 @@ fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
         b"struct" | b"ustruct" => tables::STRUCT,
         #[cfg(feature = "float")]
         b"math" | b"umath" => tables::MATH,
-        _ => return None,
-    })
+        b"errno" | b"uerrno" => return Some(Kind::Errno),
+        b"builtins" => return Some(Kind::Builtins),
+        _ if board::is_module(name) => return Some(Kind::Board),
+        _ => {
+            return vm
+                .ext_modules
+                .iter()
+                .position(|d| d.is_some_and(|d| d.name.as_bytes() == name))
+                .map(Kind::Ext)
+        }
+    }))
+}
+
+/// The native table whose functions are the attributes of builtin module `m` (a module
+/// object), found by the module's name.
+fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
+    let name = vm.heap.get_obj(m, 1);
+    match classify(vm, vm.str_ref(name).map(|r| vm.sbytes(r))?)? {
+        Kind::Table(t) => Some(t),
+        _ => None,
+    }
 }
 
 /// An attribute of module `m` that its dict lacks: a function of its native table, or a
@@ -73,84 +101,48 @@ pub fn table_names(vm: &Vm, m: Obj) -> &'static [NativeDef] {
 }
 
 /// The builtin module named by str `key` (created and registered on first use), if there
-/// is one. Not inlined: its name buffer must not sit in the frame of the import that then
-/// runs module code.
-#[inline(never)]
+/// is one.
 pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
-    // A copy frees `vm` for what follows; this frame is gone before any module code runs.
-    let mut buf = [0u8; crate::obj::module::MAX_PATH];
-    let name = {
-        let b = vm.str_bytes(key);
-        if b.len() > buf.len() {
-            return Ok(None);
-        }
-        buf[..b.len()].copy_from_slice(b);
-        &buf[..b.len()]
+    let kind = match vm.str_ref(key).map(|r| classify(vm, vm.sbytes(r))) {
+        Some(Some(kind)) => kind,
+        _ => return Ok(None),
     };
-    let table = match name {
-        b"sys" | b"usys" => tables::SYS,
-        b"gc" => tables::GC,
-        b"time" | b"utime" => tables::TIME,
-        b"micropython" => tables::MICROPYTHON,
-        #[cfg(feature = "struct")]
-        b"struct" | b"ustruct" => tables::STRUCT,
-        b"errno" | b"uerrno" => {
-            let m = vm.new_module(key)?;
-            vm.root(m)?;
-            errno::init(vm, m)?;
-            vm.dict_set(vm.modules, key, m)?;
-            return Ok(Some(m));
-        }
-        b"builtins" => {
-            let m = vm.new_module(key)?;
-            vm.root(m)?;
+    if matches!(kind, Kind::Board) && !board::available(vm) {
+        return Ok(None);
+    }
+    let m = match kind {
+        // Functions come from the table, hardware attributes from the board and static
+        // tables ([`module_attr`]): no dict until one is needed.
+        Kind::Table(t) if t != tables::SYS && t != tables::MATH => vm.new_builtin_module(key)?,
+        Kind::Board => vm.new_builtin_module(key)?,
+        _ => vm.new_module(key)?,
+    };
+    vm.root(m)?;
+    match kind {
+        Kind::Table(tables::SYS) => sys::init(vm, m)?,
+        #[cfg(feature = "float")]
+        Kind::Table(tables::MATH) => math::init(vm, m)?,
+        // Functions come from the table, hardware attributes from the board and static
+        // tables ([`module_attr`]).
+        Kind::Table(_) | Kind::Board => {}
+        Kind::Errno => errno::init(vm, m)?,
+        Kind::Builtins => {
             fill(vm, m, tables::BUILTINS)?;
             let g = vm.module_globals(m);
             for t in crate::builtins::builtin_type_names() {
                 let name = crate::obj::types::info(t).name;
                 vm.dict_set(g, Obj::qstr(name), Obj::type_obj(t))?;
             }
-            vm.dict_set(vm.modules, key, m)?;
-            return Ok(Some(m));
         }
-        #[cfg(feature = "float")]
-        b"math" | b"umath" => tables::MATH,
-        _ if board::is_module(name) && board::available(vm) => {
-            // Attributes come from the board and static tables (board::module_attr).
-            let m = vm.new_module(key)?;
-            vm.root(m)?;
-            vm.dict_set(vm.modules, key, m)?;
-            return Ok(Some(m));
-        }
-        _ => {
-            // Registered native modules.
-            for slot in 0..vm.ext_modules.len() {
-                let def = match vm.ext_modules[slot] {
-                    Some(d) if d.name.as_bytes() == name => d,
-                    _ => continue,
-                };
-                let m = vm.new_module(key)?;
-                vm.root(m)?;
-                let g = vm.module_globals(m);
-                for (i, f) in def.funs.iter().enumerate() {
-                    let q = vm.intern(f.name.as_bytes())?;
-                    let o = Obj::native_fun(tables::EXT_BASE + slot as u8, i as u16);
-                    vm.dict_set(g, Obj::qstr(q), o)?;
-                }
-                vm.dict_set(vm.modules, key, m)?;
-                return Ok(Some(m));
+        Kind::Ext(slot) => {
+            let funs = vm.ext_modules[slot].map_or(&[][..], |d| d.funs);
+            let g = vm.module_globals(m);
+            for (i, f) in funs.iter().enumerate() {
+                let q = vm.intern(f.name.as_bytes())?;
+                let o = Obj::native_fun(tables::EXT_BASE + slot as u8, i as u16);
+                vm.dict_set(g, Obj::qstr(q), o)?;
             }
-            return Ok(None);
         }
-    };
-    let _ = table;
-    let m = vm.new_module(key)?;
-    vm.root(m)?;
-    match table {
-        tables::SYS => sys::init(vm, m)?,
-        #[cfg(feature = "float")]
-        tables::MATH => math::init(vm, m)?,
-        _ => {}
     }
     vm.dict_set(vm.modules, key, m)?;
     Ok(Some(m))

@@ -49,7 +49,43 @@ impl<'h> Vm<'h> {
         r
     }
 
-    /// The globals dict of a module.
+    /// A builtin module without a dict: its attributes come from native tables
+    /// ([`crate::modules::module_attr`]) and `__name__` from the module itself, so importing
+    /// one costs a three-word object. A dict is made when one is needed
+    /// ([`Vm::module_dict`]).
+    pub(crate) fn new_builtin_module(&mut self, name: Obj) -> PyResult<Obj> {
+        let mark = self.roots_mark();
+        let r = self
+            .root(name)
+            .and_then(|_| self.alloc(TypeId::MODULE, 0, 3));
+        self.unroot_to(mark);
+        let m = r?;
+        self.heap.set_obj(m, 1, name);
+        self.heap.set_obj(m, 2, Obj::NULL);
+        Ok(m)
+    }
+
+    /// The dict of module `m`, made (holding `__name__`) if the module has none yet.
+    pub(crate) fn module_dict(&mut self, m: Obj) -> PyResult<Obj> {
+        let g = self.heap.get_obj(m, 2);
+        if !g.is_null() {
+            return Ok(g);
+        }
+        let mark = self.roots_mark();
+        let r = (|| {
+            self.root(m)?;
+            let g = self.dict_new(4)?;
+            self.root(g)?;
+            self.dict_set(g, Obj::qstr(q!("__name__")), self.heap.get_obj(m, 1))?;
+            self.heap.set_obj(m, 2, g);
+            Ok(g)
+        })();
+        self.unroot_to(mark);
+        r
+    }
+
+    /// The globals dict of a module (null for a builtin module without one: see
+    /// [`Vm::new_builtin_module`]).
     pub fn module_globals(&self, m: Obj) -> Obj {
         self.heap.get_obj(m, 2)
     }
@@ -191,7 +227,10 @@ impl<'h> Vm<'h> {
             self.sys_path
         } else {
             let g = self.module_globals(parent);
-            match self.dict_get_q(g, q!("__path__")) {
+            match (!g.is_null())
+                .then(|| self.dict_get_q(g, q!("__path__")))
+                .flatten()
+            {
                 Some(p) => self.new_list(&[p])?,
                 None => return Err(self.no_module(key)),
             }
@@ -377,11 +416,15 @@ impl<'h> Vm<'h> {
             .unwrap_or(crate::obj::str::SRef::Static(b""));
         let pk = self.new_str_from_ref(TypeId::STR, r, 0, p)?;
         self.root(pk)?;
+        // (`sys.modules` may hold anything under the parent's name.)
         if let Some(parent) = self.dict_get(self.modules, pk)? {
-            let name = self.new_str_from_ref(TypeId::STR, r, p + 1, usize::MAX)?;
-            let lq = self.intern_obj(name)?;
-            let pg = self.module_globals(parent);
-            self.dict_set(pg, Obj::qstr(lq), m)?;
+            if parent.is_heap() && self.heap.tid(parent) == TypeId::MODULE {
+                self.root(parent)?;
+                let name = self.new_str_from_ref(TypeId::STR, r, p + 1, usize::MAX)?;
+                let lq = self.intern_obj(name)?;
+                let pg = self.module_dict(parent)?;
+                self.dict_set(pg, Obj::qstr(lq), m)?;
+            }
         }
         Ok(())
     }
@@ -394,7 +437,7 @@ impl<'h> Vm<'h> {
                 // Maybe a submodule not imported yet.
                 if m.is_heap() && self.heap.tid(m) == TypeId::MODULE {
                     let g = self.module_globals(m);
-                    if self.dict_get_q(g, q!("__path__")).is_some() {
+                    if !g.is_null() && self.dict_get_q(g, q!("__path__")).is_some() {
                         let mn = self.heap.get_obj(m, 1);
                         let key = self.dotted(mn, name)?;
                         let last = self.str_len_bytes(mn) + 1;
@@ -433,7 +476,7 @@ impl<'h> Vm<'h> {
         if !(m.is_heap() && self.heap.tid(m) == TypeId::MODULE) {
             return Ok(());
         }
-        let g = self.module_globals(m);
+        let g = self.module_dict(m)?;
         let mut i = 0;
         while i < self.dict_used(g) {
             if let Some((k, v)) = self.dict_entry(g, i) {
