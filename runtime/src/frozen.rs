@@ -55,7 +55,7 @@ pub const MAX_QSTRS: usize = 0x7fff;
 /// Deepest raw-code nesting accepted.
 pub const MAX_RC_DEPTH: usize = upyc_bytecode::mpy::MAX_RAW_CODE_DEPTH;
 /// Entries of the VM's cache of image-qstr hashes (a `u16` and a word each).
-pub const FROZEN_HASH_CACHE: usize = if usize::BITS >= 64 { 32 } else { 16 };
+pub const FROZEN_HASH_CACHE: usize = if usize::BITS >= 64 { 32 } else { 8 };
 /// Deepest constant-tuple nesting accepted.
 pub const MAX_CONST_DEPTH: usize = upyc_bytecode::mpy::MAX_CONST_DEPTH;
 

@@ -22,8 +22,11 @@ use upyc_bytecode::prelude::{
     SCOPE_FLAG_DEFKWARGS, SCOPE_FLAG_GENERATOR, SCOPE_FLAG_VARARGS, SCOPE_FLAG_VARKEYWORDS,
 };
 
-/// Most positional arguments passed to a native function.
-pub const MAX_NATIVE_ARGS: usize = 24;
+/// Positional arguments of a native call that are passed from a buffer on the stack.
+pub const MAX_NATIVE_ARGS: usize = if usize::BITS >= 64 { 24 } else { 8 };
+/// Most positional arguments a native function can be passed (`print(*items)`): calls with
+/// more than [`MAX_NATIVE_ARGS`] take a bigger buffer, on the stack only while they run.
+pub const MAX_NATIVE_ARGS_SPILLED: usize = if usize::BITS >= 64 { 1024 } else { 64 };
 
 /// Where call arguments are.
 #[derive(Clone, Copy)]
@@ -268,11 +271,35 @@ impl<'h> Vm<'h> {
         kind: NativeKind,
     ) -> PyResult<Obj> {
         let _ = kind;
-        let n = a.n_args();
-        if n > MAX_NATIVE_ARGS {
+        if a.n_args() > MAX_NATIVE_ARGS {
             return self.call_native_spilled(f, a);
         }
-        let mut buf = [Obj::NULL; MAX_NATIVE_ARGS];
+        self.call_native_buffered::<MAX_NATIVE_ARGS>(f, a)
+    }
+
+    /// [`Vm::call_native_fn`] with more positional args than its buffer holds.
+    #[inline(never)]
+    #[cold]
+    fn call_native_spilled(&mut self, f: crate::builtins::NativeFn, a: &CallArgs) -> PyResult<Obj> {
+        if a.n_args() > MAX_NATIVE_ARGS_SPILLED {
+            return Err(self.raise(
+                TypeId::TYPE_ERROR,
+                "too many arguments for a native function",
+            ));
+        }
+        self.call_native_buffered::<MAX_NATIVE_ARGS_SPILLED>(f, a)
+    }
+
+    /// Call native `f` with the positional args of `a` copied into a buffer of `N` (which
+    /// holds them all) and its keyword args as one dict.
+    #[inline(always)]
+    fn call_native_buffered<const N: usize>(
+        &mut self,
+        f: crate::builtins::NativeFn,
+        a: &CallArgs,
+    ) -> PyResult<Obj> {
+        let n = a.n_args().min(N);
+        let mut buf = [Obj::NULL; N];
         for (i, slot) in buf.iter_mut().enumerate().take(n) {
             *slot = a.pos(self, i);
         }
@@ -286,16 +313,6 @@ impl<'h> Vm<'h> {
         })();
         self.unroot_to(mark);
         r
-    }
-
-    /// Natives called with more positional args than fit the buffer get them as one tuple
-    /// only if they accept a tuple; we raise instead (rare).
-    fn call_native_spilled(&mut self, f: crate::builtins::NativeFn, a: &CallArgs) -> PyResult<Obj> {
-        let _ = (f, a);
-        Err(self.raise(
-            TypeId::TYPE_ERROR,
-            "too many arguments for a native function",
-        ))
     }
 
     /// The keyword arguments of a call as one dict (NULL if there are none).
