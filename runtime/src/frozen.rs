@@ -36,17 +36,16 @@ pub const VERSION: u16 = 2;
 /// Size of the header (the module table follows it).
 pub const HEADER_LEN: usize = 32;
 /// Size of a module-table record.
-pub const MODULE_LEN: usize = 16;
+pub const MODULE_LEN: usize = 12;
 /// Pool entries per block (a `u32` offset to the block's first entry; entries in a block
 /// are found by skipping length-prefixed entries).
 pub const QSTR_BLOCK: usize = 16;
 /// Largest image (pool references are 24-bit offsets).
 pub const MAX_IMAGE_LEN: usize = 1 << 24;
-/// Size of a constant object's header (kind, short length, slot); a long length adds a
-/// `u32`.
-pub const OBJ_HEADER_LEN: usize = 4;
-/// Alignment of every table and constant object.
+/// Alignment of every table (constant objects: [`OBJ_ALIGN`]).
 pub const ALIGN: usize = 4;
+/// Alignment of constant objects (a constant entry counts in these units).
+pub const OBJ_ALIGN: usize = 2;
 /// Qstr id of image pool entry 0.
 pub const QSTR_BASE: u16 = 0x8000;
 /// Most qstrs an image pool holds.
@@ -92,21 +91,18 @@ pub mod pool {
 pub mod module {
     /// `u16` qstr id of the dotted module name.
     pub const NAME: usize = 0;
-    /// `u16` flags ([`FLAG_PACKAGE`]).
-    pub const FLAGS: usize = 2;
-    /// `u16` entries in the qstr table.
-    pub const N_QSTRS: usize = 4;
+    /// `u16` entries in the qstr table, and [`FLAG_PACKAGE`].
+    pub const N_QSTRS: usize = 2;
     /// `u16` entries in the constant table.
-    pub const N_CONSTS: usize = 6;
-    /// `u32` offset of the module's tables: the qstr table (`u16` qstr ids), the constant
-    /// table (`u16` entries) right after it, then (from the next multiple of 4) the
-    /// constant objects.
-    pub const TABLES: usize = 8;
-    /// `u32` offset of the module body's raw-code record (the module's records follow it
+    pub const N_CONSTS: usize = 4;
+    /// `u24` offset of the module's tables: the qstr table (`u16` qstr ids), the constant
+    /// table (`u16` entries) right after it, then the constant objects.
+    pub const TABLES: usize = 6;
+    /// `u24` offset of the module body's raw-code record (the module's records follow it
     /// breadth first, so every record's children are consecutive and after it).
-    pub const RAW_CODE: usize = 12;
-    /// The module is a package (`__init__`).
-    pub const FLAG_PACKAGE: u16 = 1;
+    pub const RAW_CODE: usize = 9;
+    /// In the `N_QSTRS` field: the module is a package (`__init__`).
+    pub const FLAG_PACKAGE: u16 = 0x8000;
 }
 
 /// Raw-code records, in the byte area: a vuint `data_len << 1 | has_children`; with
@@ -121,11 +117,12 @@ pub mod rc {
 
 /// Constant-table entries (`u16`): `0` `None`; a qstr id (`1..DYN_BASE` or from
 /// `QSTR_BASE`): a `str` constant; [`FALSE`], [`TRUE`], [`ELLIPSIS`]; from [`OBJ_FIRST`]:
-/// the constant object at `objects + 4 * (entry - OBJ_FIRST)`, where `objects` is the
-/// module's constant-object area. An object is `kind u8, len u8, slot u16`, a `u32`
-/// length when `len` is 255, then the payload: bytes (`kind` 1), decimal text of an int
-/// beyond the small range (2), the `.mpy` text of a float (3) or complex (4), `len` `u16`
-/// entries (5, tuple), a small int as an `i32` (6, `len` 4).
+/// the constant object at `objects + 2 * (entry - OBJ_FIRST)`, where `objects` is the end
+/// of the module's constant table. An object is a `kind` byte ([`SLOT`] set: a vuint slot
+/// follows, for the objects made at import), a vuint length, then the payload: bytes
+/// (`kind` 1), decimal text of an int beyond the small range (2), the `.mpy` text of a
+/// float (3) or complex (4), `len` `u16` entries (5, tuple), a small int as an `i32` (6,
+/// `len` 4).
 pub mod konst {
     use crate::qstr::DYN_BASE;
     /// `None`.
@@ -150,8 +147,8 @@ pub mod konst {
     pub const KIND_TUPLE: u8 = 5;
     /// Object kind: small int (data: `i32`, in `-2^30 .. 2^30`); not made at import.
     pub const KIND_SMALL: u8 = 6;
-    /// Short length meaning "a `u32` length follows".
-    pub const LONG_LEN: u8 = 255;
+    /// Kind-byte flag: a vuint slot follows (the object is made at import).
+    pub const SLOT: u8 = 0x80;
     /// Slot of a constant object not made on its own at import (nested in a tuple, or a
     /// small int).
     pub const NO_SLOT: u16 = 0xffff;
@@ -573,15 +570,18 @@ impl<'a> Frozen<'a> {
             .checked_mul(MODULE_LEN)
             .ok_or(M(Part::ModuleTable))?;
         self.span(HEADER_LEN, table, Part::ModuleTable)?;
+        if HEADER_LEN + table > self.qstr_bases {
+            return Err(M(Part::ModuleTable));
+        }
         for i in 0..self.n_modules {
             let r = HEADER_LEN + i * MODULE_LEN;
             let name = u16_at(self.data, r + module::NAME).ok_or(M(Part::ModuleTable))?;
             if !self.qstr_valid(name) {
                 return Err(M(Part::ModuleTable));
             }
-            let nq = self.module_field16(r, module::N_QSTRS);
-            let nc = self.module_field16(r, module::N_CONSTS);
-            let qt = self.module_field(r, module::TABLES);
+            let nq = self.module_n_qstrs(r);
+            let nc = self.module_n_consts(r);
+            let qt = self.module_tables(r);
             self.span(qt, 2 * (nq + nc), Part::QstrTable)?;
             for j in 0..nq {
                 let q = u16_at(self.data, qt + 2 * j).ok_or(M(Part::QstrTable))?;
@@ -601,7 +601,7 @@ impl<'a> Frozen<'a> {
                     }
                 }
             }
-            self.check_raw_codes(self.module_field(r, module::RAW_CODE), nq)?;
+            self.check_raw_codes(self.module_raw_code(r), nq)?;
         }
         Ok(())
     }
@@ -624,22 +624,15 @@ impl<'a> Frozen<'a> {
                 len,
                 bytes,
             } => {
-                // Top-level objects made at import have slots; nested ones and small
-                // ints do not.
-                let made = depth == 0 && kind != konst::KIND_SMALL;
-                if made == (slot == konst::NO_SLOT) {
+                // Top-level objects have slots (they are made at import); nested ones
+                // do not.
+                if (depth == 0) == (slot == konst::NO_SLOT) {
                     return Err(M(Part::Constant));
                 }
                 match kind {
                     konst::KIND_BYTES => {}
                     konst::KIND_INT | konst::KIND_FLOAT | konst::KIND_COMPLEX => {
                         if core::str::from_utf8(bytes).is_err() {
-                            return Err(M(Part::Constant));
-                        }
-                    }
-                    konst::KIND_SMALL => {
-                        let v = u32_at(self.data, data).ok_or(M(Part::Constant))? as i32;
-                        if len != 4 || !(-(1 << 30)..(1 << 30)).contains(&v) {
                             return Err(M(Part::Constant));
                         }
                     }
@@ -660,10 +653,9 @@ impl<'a> Frozen<'a> {
         }
     }
 
-    /// Offset of module record `r`'s constant objects.
-    fn objects(&self, r: usize) -> usize {
-        let n = self.module_field16(r, module::N_QSTRS) + self.module_field16(r, module::N_CONSTS);
-        (self.module_field(r, module::TABLES) + 2 * n).next_multiple_of(ALIGN)
+    /// Offset of module record `r`'s constant objects (the end of its constant table).
+    pub fn module_objects(&self, r: usize) -> usize {
+        self.module_tables(r) + 2 * (self.module_n_qstrs(r) + self.module_n_consts(r))
     }
 
     /// Decode a constant entry of module record `r` (bounds of an object's payload
@@ -676,15 +668,16 @@ impl<'a> Frozen<'a> {
             _ if !(DYN_BASE..QSTR_BASE).contains(&e) => return Some(ConstEntry::Str(e)),
             _ => {}
         }
-        let off = self.objects(r) + ALIGN * (e - konst::OBJ_FIRST) as usize;
-        let kind = u8_at(self.data, off)?;
-        let short = u8_at(self.data, off + 1)?;
-        let slot = u16_at(self.data, off + 2)?;
-        let (len, data) = if short == konst::LONG_LEN {
-            (usize_at(self.data, off + 4)?, off + OBJ_HEADER_LEN + 4)
+        let off = self.module_objects(r) + OBJ_ALIGN * (e - konst::OBJ_FIRST) as usize;
+        let head = u8_at(self.data, off)?;
+        let kind = head & !konst::SLOT;
+        let (slot, q) = if head & konst::SLOT != 0 {
+            let (s, q) = vuint_at(self.data, off + 1)?;
+            (u16::try_from(s).ok().filter(|&s| s != konst::NO_SLOT)?, q)
         } else {
-            (short as usize, off + OBJ_HEADER_LEN)
+            (konst::NO_SLOT, off + 1)
         };
+        let (len, data) = vuint_at(self.data, q)?;
         let n = if kind == konst::KIND_TUPLE {
             len.checked_mul(2)?
         } else {
@@ -692,8 +685,10 @@ impl<'a> Frozen<'a> {
         };
         let bytes = self.data.get(data..data.checked_add(n)?)?;
         if kind == konst::KIND_SMALL {
+            // Only `i32`s in the small-int range of every target.
             let v = u32_at(bytes, 0)? as i32;
-            return Some(ConstEntry::Small(v));
+            let ok = len == 4 && slot == konst::NO_SLOT && (-(1 << 30)..(1 << 30)).contains(&v);
+            return ok.then_some(ConstEntry::Small(v));
         }
         Some(ConstEntry::Obj {
             kind,
@@ -848,10 +843,10 @@ impl<'a> Frozen<'a> {
         let name = u16_at(self.data, r + module::NAME)?;
         Some(FrozenModule {
             name: self.qstr_text(name),
-            is_package: u16_at(self.data, r + module::FLAGS)? & module::FLAG_PACKAGE != 0,
+            is_package: u16_at(self.data, r + module::N_QSTRS)? & module::FLAG_PACKAGE != 0,
             record: r,
-            n_qstrs: self.module_field16(r, module::N_QSTRS),
-            n_consts: self.module_field16(r, module::N_CONSTS),
+            n_qstrs: self.module_n_qstrs(r),
+            n_consts: self.module_n_consts(r),
         })
     }
 
@@ -860,34 +855,51 @@ impl<'a> Frozen<'a> {
         (0..self.n_modules).find(|&i| self.module(i).is_some_and(|m| m.name == name))
     }
 
-    /// A `u32` field of module record `r`.
-    pub fn module_field(&self, r: usize, f: usize) -> usize {
-        usize_at(self.data, r + f).unwrap_or(0)
+    fn u24_field(&self, r: usize, f: usize) -> usize {
+        match self.data.get(r + f..r + f + 3) {
+            Some(b) => b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16,
+            None => 0,
+        }
     }
 
-    /// A `u16` field of module record `r`.
-    pub fn module_field16(&self, r: usize, f: usize) -> usize {
-        u16_at(self.data, r + f).map_or(0, usize::from)
+    /// Offset of module record `r`'s qstr table (its constant table and objects follow).
+    pub fn module_tables(&self, r: usize) -> usize {
+        self.u24_field(r, module::TABLES)
+    }
+
+    /// Offset of module record `r`'s module-body raw-code record.
+    pub fn module_raw_code(&self, r: usize) -> usize {
+        self.u24_field(r, module::RAW_CODE)
+    }
+
+    /// Entries in module record `r`'s qstr table.
+    #[inline]
+    pub fn module_n_qstrs(&self, r: usize) -> usize {
+        u16_at(self.data, r + module::N_QSTRS).map_or(0, |v| (v & !module::FLAG_PACKAGE) as usize)
+    }
+
+    /// Entries in module record `r`'s constant table.
+    pub fn module_n_consts(&self, r: usize) -> usize {
+        u16_at(self.data, r + module::N_CONSTS).map_or(0, usize::from)
     }
 
     /// Entry `i` of the qstr table of module record `r`.
     #[inline]
     pub fn module_qstr(&self, r: usize, i: usize) -> Option<u16> {
-        if i >= self.module_field16(r, module::N_QSTRS) {
+        if i >= self.module_n_qstrs(r) {
             return None;
         }
-        u16_at(self.data, self.module_field(r, module::TABLES) + 2 * i)
+        u16_at(self.data, self.module_tables(r) + 2 * i)
     }
 
     /// Entry `i` of the constant table of module record `r`.
     pub fn module_const(&self, r: usize, i: usize) -> Option<u16> {
-        if i >= self.module_field16(r, module::N_CONSTS) {
+        if i >= self.module_n_consts(r) {
             return None;
         }
-        let nq = self.module_field16(r, module::N_QSTRS);
         u16_at(
             self.data,
-            self.module_field(r, module::TABLES) + 2 * (nq + i),
+            self.module_tables(r) + 2 * (self.module_n_qstrs(r) + i),
         )
     }
 
@@ -1245,7 +1257,7 @@ impl<'h> Vm<'h> {
             self.heap.set_obj(ctx, fun::CTX_CONSTS, rom(r));
             self.heap.set_obj(ctx, CTX_MADE, made);
             self.root(ctx)?;
-            let rc = rom(f.module_field(r, module::RAW_CODE));
+            let rc = rom(f.module_raw_code(r));
             let fun = fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)?;
             self.root(fun)?;
             self.exec_code(fun, m)

@@ -9,6 +9,8 @@ fn builtin(t: &str) -> bool {
 }
 
 fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    image_breakdown(&args);
     let files: Vec<Vec<u8>> = std::env::args()
         .skip(1)
         .map(|p| std::fs::read(p).unwrap())
@@ -23,6 +25,7 @@ fn main() {
     let mut fresh_run_breaks = 0;
     let mut shared_delta_small = 0;
     let mut global: HashMap<String, usize> = HashMap::new();
+    let mut steps: HashMap<(u32, u32), usize> = HashMap::new();
     for d in &files {
         mpy_total += d.len();
         let f = MpyFile::parse(d).unwrap();
@@ -91,12 +94,32 @@ fn main() {
             line += p.closure_offset - p.line_info_offset;
             cells += p.opcodes_offset - p.closure_offset;
             code += fd.len() - p.opcodes_offset;
+            for st in upyc_bytecode::prelude::LineInfo::new(p.line_info()) {
+                *steps
+                    .entry((st.bc_increment, st.line_increment))
+                    .or_insert(0usize) += 1;
+            }
         }
     }
     let mut v: Vec<&String> = texts.iter().collect();
     v.sort();
     let text_sum: usize = v.iter().map(|s| s.len()).sum();
     println!("mpy total {mpy_total}; fun data {fun} (sig+size {sig}, names {names}, line {line}, cells {cells}, code {code})");
+    let n_steps: usize = steps.values().sum();
+    let ent: f64 = steps
+        .values()
+        .map(|&c| {
+            let p = c as f64 / n_steps as f64;
+            -p.log2() * c as f64
+        })
+        .sum();
+    let mut top: Vec<_> = steps.iter().collect();
+    top.sort_by(|a, b| b.1.cmp(a.1));
+    println!(
+        "line steps {n_steps}, entropy {:.0} B; top {:?}",
+        ent / 8.0,
+        &top[..20]
+    );
     println!("raw codes {n_rc} ({n_rc_children} with children)");
     println!("distinct texts {} sum {text_sum}", v.len());
     let len_hist = [4usize, 8, 16, 32, 64, 1 << 20];
@@ -181,4 +204,62 @@ fn main() {
     );
     println!("qstr table entries {qt_entries}: builtin {qt_builtin}, fresh {qt_fresh}, shared {}, fresh runs {fresh_run_breaks}, shared with |delta|<128 {shared_delta_small}", qt_entries - qt_builtin - qt_fresh);
     println!("consts {:?}", const_kinds);
+}
+
+/// Where the bytes of the image made from these files go.
+pub fn image_breakdown(paths: &[String]) {
+    use upyc_freeze::image::{Image, Module};
+    use upyc_runtime::frozen::{self as fz, Frozen};
+    let mods: Vec<Module> = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| Module {
+            name: format!("m{i}"),
+            is_package: false,
+            mpy: std::fs::read(p).unwrap(),
+        })
+        .collect();
+    let img = Image::from_modules(&mods).unwrap();
+    let f = Frozen::parse(&img).unwrap();
+    let (mut tables_q, mut tables_c, mut objects, mut rc_heads, mut fun) = (0, 0, 0, 0, 0);
+    let mut lo_obj = usize::MAX;
+    let mut hi_obj = 0;
+    for i in 0..f.module_count() {
+        let m = f.module(i).unwrap();
+        let r = m.record;
+        tables_q += 2 * m.n_qstrs;
+        tables_c += 2 * m.n_consts;
+        let t = f.module_tables(r);
+        lo_obj = lo_obj.min(t);
+        hi_obj = hi_obj.max(t + 2 * (m.n_qstrs + m.n_consts));
+        let mut claimed = 1;
+        let mut n = 0;
+        let mut rc = f.module_raw_code(r);
+        while n < claimed {
+            let rec = f.raw_code(rc).unwrap();
+            rc_heads += rec.data_off - rc;
+            fun += rec.data_len;
+            claimed += rec.n_children;
+            n += 1;
+            rc = rec.next();
+        }
+    }
+    let _ = (&mut objects, hi_obj);
+    let first_rc = f.module_raw_code(fz::HEADER_LEN);
+    let bases = u32::from_le_bytes(
+        img[fz::hdr::QSTR_BASES..fz::hdr::QSTR_BASES + 4]
+            .try_into()
+            .unwrap(),
+    ) as usize;
+    let pool_start = u32::from_le_bytes(img[bases..bases + 4].try_into().unwrap()) as usize;
+    let aligned_end = pool_start;
+    let per_module_aligned = aligned_end - lo_obj;
+    println!(
+        "image {}: header+modules {}, block table {}, qstr tables {tables_q}, const tables {tables_c}, objects+padding {}, pool entries {}, raw-code heads {rc_heads}, function data {fun}",
+        img.len(),
+        fz::HEADER_LEN + fz::MODULE_LEN * f.module_count(),
+        lo_obj - bases,
+        per_module_aligned - tables_q - tables_c,
+        first_rc - pool_start,
+    );
 }

@@ -96,16 +96,17 @@ impl Image {
         for i in 0..f.module_count() {
             let m = f.module(i).ok_or(FreezeError::Corrupt("module table"))?;
             let r = m.record;
-            let mut flash = fz::MODULE_LEN + align(2 * (m.n_qstrs + m.n_consts));
+            let mut tables = 2 * (m.n_qstrs + m.n_consts);
             for k in 0..m.n_consts {
                 if let Some(e) = f.module_const(r, k) {
-                    flash += const_obj_size(&f, r, e, 0);
+                    tables += const_obj_size(&f, r, e, 0);
                 }
             }
+            let mut flash = fz::MODULE_LEN + align(tables);
             // Records: the module body and every child, breadth first.
             let mut raw_codes = 0;
             let mut claimed = 1;
-            let mut rc = f.module_field(r, mrec::RAW_CODE);
+            let mut rc = f.module_raw_code(r);
             while raw_codes < claimed {
                 let rec = f.raw_code(rc).ok_or(FreezeError::Corrupt("raw code"))?;
                 flash += rec.next() - rc;
@@ -137,8 +138,13 @@ fn align(n: usize) -> usize {
     n.div_ceil(fz::ALIGN) * fz::ALIGN
 }
 
-/// Bytes of the constant object an entry refers to (with nested objects), 0 for others.
+/// Bytes of the constant object an entry of module record `r` refers to (with nested
+/// objects, without padding), 0 for other entries.
 fn const_obj_size(f: &Frozen, r: usize, e: u16, depth: usize) -> usize {
+    if !(konst::OBJ_FIRST..fz::QSTR_BASE).contains(&e) {
+        return 0;
+    }
+    let off = f.module_objects(r) + fz::OBJ_ALIGN * usize::from(e - konst::OBJ_FIRST);
     match f.decode_const(r, e) {
         Some(fz::ConstEntry::Obj {
             kind,
@@ -147,12 +153,7 @@ fn const_obj_size(f: &Frozen, r: usize, e: u16, depth: usize) -> usize {
             bytes,
             ..
         }) if depth < fz::MAX_CONST_DEPTH => {
-            let head = if len >= usize::from(konst::LONG_LEN) {
-                8
-            } else {
-                4
-            };
-            let own = head + align(bytes.len());
+            let own = data + bytes.len() - off;
             if kind == konst::KIND_TUPLE {
                 let items: usize = (0..len)
                     .filter_map(|k| u16_at(f.data(), data + 2 * k))
@@ -163,7 +164,7 @@ fn const_obj_size(f: &Frozen, r: usize, e: u16, depth: usize) -> usize {
                 own
             }
         }
-        Some(fz::ConstEntry::Small(_)) => 8,
+        Some(fz::ConstEntry::Small(_)) => 6,
         _ => 0,
     }
 }
@@ -187,6 +188,14 @@ struct Writer {
 impl Writer {
     fn put_u16(&mut self, at: usize, v: u16) {
         self.a[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_u24(&mut self, at: usize, v: usize) -> Result<(), FreezeError> {
+        if v >= fz::MAX_IMAGE_LEN {
+            return Err(FreezeError::TooLarge("image (16 MB)"));
+        }
+        self.a[at..at + 3].copy_from_slice(&(v as u32).to_le_bytes()[..3]);
+        Ok(())
     }
 
     fn put_u32(&mut self, at: usize, v: u32) {
@@ -284,8 +293,6 @@ impl Writer {
             let r = table + i * fz::MODULE_LEN;
             let name = self.qstr(&m.name)?;
             self.put_u16(r + mrec::NAME, name);
-            let flags = if m.is_package { mrec::FLAG_PACKAGE } else { 0 };
-            self.put_u16(r + mrec::FLAGS, flags);
             self.module_tables(r, m, f)?;
         }
         // The byte area: the pool, then each module's raw-code records and function data.
@@ -296,8 +303,7 @@ impl Writer {
             self.put_u32(bases + 4 * k, Self::off32(base + at, "image")?);
         }
         for (i, (m, f)) in modules.iter().zip(&files).enumerate() {
-            let at = Self::off32(base + b.len(), "image")?;
-            self.put_u32(table + i * fz::MODULE_LEN + mrec::RAW_CODE, at);
+            self.put_u24(table + i * fz::MODULE_LEN + mrec::RAW_CODE, base + b.len())?;
             write_raw_codes(&m.name, f.raw_code(), &mut b)?;
         }
         let total = base + b.len();
@@ -376,79 +382,64 @@ impl Writer {
         Ok(starts)
     }
 
-    /// Write module record `r`'s qstr and constant tables and constant objects.
+    /// Write module record `r`'s counts, qstr and constant tables and constant objects.
     fn module_tables(&mut self, r: usize, m: &Module, f: &MpyFile) -> Result<(), FreezeError> {
-        let too_many = |_| FreezeError::TooLarge("qstr or constant table (65535)");
         let n_qstrs = f.qstr_count();
         let n_consts = f.const_count();
-        self.put_u16(r + mrec::N_QSTRS, u16::try_from(n_qstrs).map_err(too_many)?);
-        self.put_u16(
-            r + mrec::N_CONSTS,
-            u16::try_from(n_consts).map_err(too_many)?,
-        );
-        let tables = self.reserve(2 * (n_qstrs + n_consts));
-        self.put_u32(r + mrec::TABLES, Self::off32(tables, "image")?);
-        for (i, q) in f.qstrs().enumerate() {
+        let nq = u16::try_from(n_qstrs)
+            .ok()
+            .filter(|&n| n & mrec::FLAG_PACKAGE == 0)
+            .ok_or(FreezeError::TooLarge("qstr table (32767)"))?;
+        let nc =
+            u16::try_from(n_consts).map_err(|_| FreezeError::TooLarge("constant table (65535)"))?;
+        let flag = if m.is_package { mrec::FLAG_PACKAGE } else { 0 };
+        self.put_u16(r + mrec::N_QSTRS, nq | flag);
+        self.put_u16(r + mrec::N_CONSTS, nc);
+        let mut t = Vec::with_capacity(2 * (n_qstrs + n_consts));
+        for q in f.qstrs() {
             let id = self.qstr(q.as_str())?;
-            self.put_u16(tables + 2 * i, id);
+            t.extend_from_slice(&id.to_le_bytes());
         }
-        let objects = self.a.len();
+        // Constant objects follow the table; large payloads go last, so that the entries
+        // (which count 2-byte units from the objects' start) reach every object.
+        let mut objs = Objects::default();
         let mut slot = 0u16;
+        let mut deferred = Vec::new();
         for (i, c) in f.consts().enumerate() {
-            let e = self.constant(&m.name, objects, c, Some(&mut slot), 0)?;
-            self.put_u16(tables + 2 * (n_qstrs + i), e);
+            let large = match c {
+                Const::Bytes(b) => b.len() >= LARGE_OBJECT,
+                Const::Int(x) | Const::Float(x) | Const::Complex(x) => x.len() >= LARGE_OBJECT,
+                _ => false,
+            };
+            let e = if large {
+                deferred.push((i, c, slot));
+                slot = next_slot(slot)?;
+                0
+            } else {
+                self.constant(&m.name, &mut objs, c, Some(&mut slot), 0)?
+            };
+            t.extend_from_slice(&e.to_le_bytes());
         }
-        Ok(())
+        for (i, c, mut s) in deferred {
+            let e = self.constant(&m.name, &mut objs, c, Some(&mut s), 0)?;
+            t[2 * (n_qstrs + i)..2 * (n_qstrs + i) + 2].copy_from_slice(&e.to_le_bytes());
+        }
+        t.extend_from_slice(&objs.b);
+        let at = self.reserve(t.len());
+        self.a[at..at + t.len()].copy_from_slice(&t);
+        self.put_u24(r + mrec::TABLES, at)
     }
 
-    /// Encode a constant (objects in the area from `objects`); objects made at import get
-    /// the next slot when `slot` is given (top level).
+    /// Encode a constant (objects appended to `objs`); objects made at import get the
+    /// next slot when `slot` is given (top level).
     fn constant(
         &mut self,
         module: &str,
-        objects: usize,
+        objs: &mut Objects,
         c: Const,
         slot: Option<&mut u16>,
         depth: usize,
     ) -> Result<u16, FreezeError> {
-        // An object header (and long length); returns its offset and its payload's.
-        let obj = |w: &mut Writer, kind: u8, len: usize, slot: Option<&mut u16>| {
-            let long = len >= usize::from(konst::LONG_LEN);
-            let at = w.reserve(fz::OBJ_HEADER_LEN + if long { 4 } else { 0 });
-            w.a[at] = kind;
-            w.a[at + 1] = if long { konst::LONG_LEN } else { len as u8 };
-            let s = match slot {
-                Some(s) => {
-                    let v = *s;
-                    *s = s
-                        .checked_add(1)
-                        .filter(|&n| n != konst::NO_SLOT)
-                        .ok_or(FreezeError::TooLarge("constant table"))?;
-                    v
-                }
-                None => konst::NO_SLOT,
-            };
-            w.put_u16(at + 2, s);
-            if long {
-                w.put_u32(at + fz::OBJ_HEADER_LEN, Self::off32(len, "constant")?);
-            }
-            Ok::<usize, FreezeError>(at)
-        };
-        let entry = |at: usize| {
-            u16::try_from((at - objects) / fz::ALIGN)
-                .ok()
-                .and_then(|k| konst::OBJ_FIRST.checked_add(k))
-                .filter(|&e| e < fz::QSTR_BASE)
-                .ok_or(FreezeError::TooLarge(
-                    "constant objects of a module (128 KB)",
-                ))
-        };
-        let bytes_obj = |w: &mut Writer, kind: u8, b: &[u8], slot: Option<&mut u16>| {
-            let at = obj(w, kind, b.len(), slot)?;
-            let d = w.reserve(b.len());
-            w.a[d..d + b.len()].copy_from_slice(b);
-            entry(at)
-        };
         Ok(match c {
             Const::None => konst::NONE,
             Const::False => konst::FALSE,
@@ -457,27 +448,81 @@ impl Writer {
             Const::Str(s) => self.qstr(s)?,
             Const::Int(t) => match t.parse::<i64>() {
                 Ok(v) if (-(1i64 << 30)..(1i64 << 30)).contains(&v) => {
-                    bytes_obj(self, konst::KIND_SMALL, &(v as i32).to_le_bytes(), None)?
+                    objs.put(konst::KIND_SMALL, None, 4, &(v as i32).to_le_bytes())?
                 }
-                _ => bytes_obj(self, konst::KIND_INT, t.as_bytes(), slot)?,
+                _ => objs.put(konst::KIND_INT, slot, t.len(), t.as_bytes())?,
             },
-            Const::Bytes(b) => bytes_obj(self, konst::KIND_BYTES, b, slot)?,
-            Const::Float(t) => bytes_obj(self, konst::KIND_FLOAT, t.as_bytes(), slot)?,
-            Const::Complex(t) => bytes_obj(self, konst::KIND_COMPLEX, t.as_bytes(), slot)?,
+            Const::Bytes(b) => objs.put(konst::KIND_BYTES, slot, b.len(), b)?,
+            Const::Float(t) => objs.put(konst::KIND_FLOAT, slot, t.len(), t.as_bytes())?,
+            Const::Complex(t) => objs.put(konst::KIND_COMPLEX, slot, t.len(), t.as_bytes())?,
             Const::Tuple(t) => {
                 if depth >= fz::MAX_CONST_DEPTH {
                     return Err(FreezeError::TooLarge("constant nesting"));
                 }
-                let at = obj(self, konst::KIND_TUPLE, t.len(), slot)?;
-                let items = self.reserve(2 * t.len());
+                let e = objs.put(konst::KIND_TUPLE, slot, t.len(), &[])?;
+                let items = objs.b.len();
+                objs.b.resize(items + 2 * t.len(), 0);
                 for (k, item) in t.iter().enumerate() {
-                    let e = self.constant(module, objects, item, None, depth + 1)?;
-                    self.put_u16(items + 2 * k, e);
+                    let ie = self.constant(module, objs, item, None, depth + 1)?;
+                    objs.b[items + 2 * k..items + 2 * k + 2].copy_from_slice(&ie.to_le_bytes());
                 }
-                entry(at)?
+                e
             }
             Const::FunTable => return Err(FreezeError::Native(module.to_owned())),
         })
+    }
+}
+
+/// Payloads from this size are placed after the other constant objects of their module.
+const LARGE_OBJECT: usize = 64;
+
+fn next_slot(s: u16) -> Result<u16, FreezeError> {
+    s.checked_add(1)
+        .filter(|&n| n != konst::NO_SLOT)
+        .ok_or(FreezeError::TooLarge("constant table"))
+}
+
+/// A module's constant objects, as written after its constant table.
+#[derive(Default)]
+struct Objects {
+    b: Vec<u8>,
+}
+
+impl Objects {
+    /// Append an object (at an even offset) and return its constant entry; `slot` is
+    /// given (and advanced) for an object made at import.
+    fn put(
+        &mut self,
+        kind: u8,
+        slot: Option<&mut u16>,
+        len: usize,
+        payload: &[u8],
+    ) -> Result<u16, FreezeError> {
+        if !self.b.len().is_multiple_of(fz::OBJ_ALIGN) {
+            self.b.push(0);
+        }
+        let at = self.b.len();
+        let e = u16::try_from(at / fz::OBJ_ALIGN)
+            .ok()
+            .and_then(|k| konst::OBJ_FIRST.checked_add(k))
+            .filter(|&e| e < fz::QSTR_BASE)
+            .ok_or(FreezeError::TooLarge(
+                "constant objects of a module (64 KB)",
+            ))?;
+        match slot {
+            Some(s) => {
+                self.b.push(kind | konst::SLOT);
+                put_vuint(&mut self.b, u64::from(*s));
+                *s = next_slot(*s)?;
+            }
+            None => self.b.push(kind),
+        }
+        if vuint_len(len as u64) > 4 {
+            return Err(FreezeError::TooLarge("constant (256 MB)"));
+        }
+        put_vuint(&mut self.b, len as u64);
+        self.b.extend_from_slice(payload);
+        Ok(e)
     }
 }
 
@@ -626,8 +671,8 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
     let mut out = Vec::new();
     let sib = f.small_int_bits();
     out.extend_from_slice(&mpy::Header::bytecode(sib).to_bytes());
-    let nq = f.module_field16(r, mrec::N_QSTRS);
-    let nc = f.module_field16(r, mrec::N_CONSTS);
+    let nq = f.module_n_qstrs(r);
+    let nc = f.module_n_consts(r);
     put_vuint(&mut out, nq as u64);
     put_vuint(&mut out, nc as u64);
     for i in 0..nq {
@@ -649,7 +694,7 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
             .ok_or(FreezeError::Corrupt("constant table"))?;
         rebuild_const(f, r, e, &mut out, 0)?;
     }
-    let mut stack = vec![(f.module_field(r, mrec::RAW_CODE), 0usize)];
+    let mut stack = vec![(f.module_raw_code(r), 0usize)];
     // Depth-first, writing each record when first visited and its children count after
     // its data, as the `.mpy` orders them.
     while let Some(&(rc, next)) = stack.last() {
