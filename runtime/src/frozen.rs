@@ -855,7 +855,13 @@ impl<'a> Frozen<'a> {
         (0..self.n_modules).find(|&i| self.module(i).is_some_and(|m| m.name == name))
     }
 
+    #[inline]
     fn u24_field(&self, r: usize, f: usize) -> usize {
+        // One 4-byte read where the image goes on (it always does after a module record
+        // of a valid image: the pool block table or the byte area follows).
+        if let Some(v) = u32_at(self.data, r + f) {
+            return (v & 0xff_ffff) as usize;
+        }
         match self.data.get(r + f..r + f + 3) {
             Some(b) => b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16,
             None => 0,
@@ -863,6 +869,7 @@ impl<'a> Frozen<'a> {
     }
 
     /// Offset of module record `r`'s qstr table (its constant table and objects follow).
+    #[inline]
     pub fn module_tables(&self, r: usize) -> usize {
         self.u24_field(r, module::TABLES)
     }
@@ -886,10 +893,15 @@ impl<'a> Frozen<'a> {
     /// Entry `i` of the qstr table of module record `r`.
     #[inline]
     pub fn module_qstr(&self, r: usize, i: usize) -> Option<u16> {
-        if i >= self.module_n_qstrs(r) {
+        // On every LOAD_NAME, LOAD_ATTR ...: one bounds check for the record's fields.
+        let rec: &[u8; MODULE_LEN] = self.data.get(r..r + MODULE_LEN)?.try_into().ok()?;
+        let nq = u16::from_le_bytes([rec[module::N_QSTRS], rec[module::N_QSTRS + 1]]);
+        if i >= (nq & !module::FLAG_PACKAGE) as usize {
             return None;
         }
-        u16_at(self.data, self.module_tables(r) + 2 * i)
+        let t = module::TABLES;
+        let tables = rec[t] as usize | (rec[t + 1] as usize) << 8 | (rec[t + 2] as usize) << 16;
+        u16_at(self.data, tables + 2 * i)
     }
 
     /// Entry `i` of the constant table of module record `r`.
@@ -1053,21 +1065,7 @@ impl<'h> Vm<'h> {
                 _ => p.line_info_off,
             };
         }
-        let (key, mut info) = self.frozen_rc_cache.get();
-        if key != r {
-            info = fr
-                .raw_code(r)
-                .and_then(|rec| {
-                    let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
-                    Some(RcInfo {
-                        data_off: rec.data_off,
-                        data_len: rec.data_len,
-                        p: decode_head(data)?,
-                    })
-                })
-                .unwrap_or_default();
-            self.frozen_rc_cache.set((r, info));
-        }
+        let info = self.frozen_rc_info(fr, r);
         let p = &info.p;
         match f {
             RC::DATA_OFF => info.data_off,
@@ -1088,11 +1086,41 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// The decoded record and prelude head of the image raw code at `r` (the last one is
+    /// kept: a call reads its code and several of its fields).
+    #[inline]
+    fn frozen_rc_info(&self, fr: &Frozen<'static>, r: usize) -> RcInfo {
+        let (key, info) = self.frozen_rc_cache.get();
+        if key == r {
+            return info;
+        }
+        let info = fr
+            .raw_code(r)
+            .and_then(|rec| {
+                let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
+                Some(RcInfo {
+                    data_off: rec.data_off,
+                    data_len: rec.data_len,
+                    p: decode_head(data)?,
+                })
+            })
+            .unwrap_or_default();
+        self.frozen_rc_cache.set((r, info));
+        info
+    }
+
     /// (image number, data offset, data length) of an image raw code.
+    /// (Not through the decoded-prelude cache: returning to a caller needs its code, and
+    /// caching it would evict the callee's prelude.)
     pub(crate) fn frozen_code(&self, rc: Obj) -> (usize, usize, usize) {
+        let r = rom_off(rc);
+        let (key, info) = self.frozen_rc_cache.get();
+        if key == r && info.data_len != 0 {
+            return (self.frozen_img, info.data_off, info.data_len);
+        }
         match &self.frozen {
-            Some(f) => match f.raw_code(rom_off(rc)) {
-                Some(r) => (self.frozen_img, r.data_off, r.data_len),
+            Some(f) => match f.raw_code(r) {
+                Some(rec) => (self.frozen_img, rec.data_off, rec.data_len),
                 None => (usize::MAX - 1, 0, 0),
             },
             None => (usize::MAX - 1, 0, 0),

@@ -214,7 +214,9 @@ pub fn image_breakdown(paths: &[String]) {
         .iter()
         .enumerate()
         .map(|(i, p)| Module {
-            name: format!("m{i}"),
+            name: std::path::Path::new(p)
+                .file_stem()
+                .map_or(format!("m{i}"), |s| s.to_string_lossy().into_owned()),
             is_package: false,
             mpy: std::fs::read(p).unwrap(),
         })
@@ -253,6 +255,29 @@ pub fn image_breakdown(paths: &[String]) {
     ) as usize;
     let pool_start = u32::from_le_bytes(img[bases..bases + 4].try_into().unwrap()) as usize;
     let aligned_end = pool_start;
+    let (mut refs, mut inline_bytes, mut p) = (0, 0, pool_start);
+    for _ in 0..f.qstr_count() {
+        let (mut v, mut q) = (0usize, p);
+        loop {
+            let b = img[q];
+            q += 1;
+            v = v << 7 | (b & 0x7f) as usize;
+            if b & 0x80 == 0 {
+                break;
+            }
+        }
+        if v & 1 == 1 {
+            refs += 1;
+            p = q + 3;
+        } else {
+            inline_bytes += v >> 1;
+            p = q + (v >> 1);
+        }
+    }
+    println!(
+        "pool: {} entries, {refs} references, {inline_bytes} B of texts stored in full",
+        f.qstr_count()
+    );
     let per_module_aligned = aligned_end - lo_obj;
     println!(
         "image {}: header+modules {}, block table {}, qstr tables {tables_q}, const tables {tables_c}, objects+padding {}, pool entries {}, raw-code heads {rc_heads}, function data {fun}",

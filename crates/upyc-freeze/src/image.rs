@@ -545,8 +545,8 @@ impl SubstringIndex {
         self.blob.push(0xff);
         for (k, w) in t.windows(4).enumerate() {
             let g = self.grams.entry([w[0], w[1], w[2], w[3]]).or_default();
-            // The first places are enough to find most texts; keep the lists short.
-            if g.len() < 64 {
+            // Bounded lists keep the search linear on repetitive inputs.
+            if g.len() < 4096 {
                 g.push((at + k) as u32);
             }
         }
