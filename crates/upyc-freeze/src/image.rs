@@ -37,7 +37,8 @@ pub struct ModuleCost {
     pub name: String,
     /// Whether it is a package.
     pub is_package: bool,
-    /// Size of the `.mpy` it came from.
+    /// Size of the `.mpy` it came from (rebuilt from the image, which gives back the
+    /// same bytes for `.mpy` files as mpy-cross writes them).
     pub mpy_len: usize,
     /// Bytes of the image that belong to it alone: its module record, qstr and constant
     /// tables, constant objects, raw-code records and function data.
@@ -55,7 +56,7 @@ pub struct Summary {
     pub len: usize,
     /// Qstrs in the shared pool.
     pub qstr_count: usize,
-    /// Bytes of the shared pool (texts, offsets, hash index).
+    /// Bytes of the shared pool (entries and block table) and padding.
     pub pool_bytes: usize,
     /// Header bytes.
     pub header_bytes: usize,
