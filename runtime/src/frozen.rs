@@ -4,8 +4,8 @@
 //!
 //! Corresponds to what MicroPython gets from `tools/mpy-tool.py -f` (frozen modules as C
 //! structures compiled into the firmware) and `py/builtinimport.c`'s frozen lookup. Where
-//! we differ: the image is data, not C: little-endian, 4-byte aligned, offsets only (no
-//! pointers, so no relocations), checked at [`Frozen::from_static`] (magic, version,
+//! we differ: the image is data, not C: little-endian, tables 4-byte aligned, offsets only
+//! (no pointers, so no relocations), checked at [`Frozen::from_static`] (magic, version,
 //! the runtime's built-in qstr table, every offset, the raw-code tree). The layout is
 //! documented in `docs/frozen-image.md`; `crates/upyc-freeze` writes it with the
 //! constants defined here.
@@ -32,22 +32,20 @@ use crate::PyResult;
 /// First bytes of an image.
 pub const MAGIC: [u8; 4] = *b"UPYF";
 /// Format version written and accepted.
-pub const VERSION: u16 = 1;
-/// Size of the header.
-pub const HEADER_LEN: usize = 48;
+pub const VERSION: u16 = 2;
+/// Size of the header (the module table follows it).
+pub const HEADER_LEN: usize = 32;
 /// Size of a module-table record.
-pub const MODULE_LEN: usize = 36;
-/// Size of a raw-code record without children (with children: 2 more bytes).
-pub const RC_LEN: usize = 4;
+pub const MODULE_LEN: usize = 12;
 /// Pool entries per block (a `u32` offset to the block's first entry; entries in a block
-/// are found by skipping length-prefixed texts).
+/// are found by skipping length-prefixed entries).
 pub const QSTR_BLOCK: usize = 16;
-/// Largest image (raw-code records hold 24-bit data offsets).
+/// Largest image (pool references are 24-bit offsets).
 pub const MAX_IMAGE_LEN: usize = 1 << 24;
-/// Size of a constant object's header (kind, slot, length).
-pub const OBJ_HEADER_LEN: usize = 8;
-/// Alignment of every table and record.
+/// Alignment of every table (constant objects: [`OBJ_ALIGN`]).
 pub const ALIGN: usize = 4;
+/// Alignment of constant objects (a constant entry counts in these units).
+pub const OBJ_ALIGN: usize = 2;
 /// Qstr id of image pool entry 0.
 pub const QSTR_BASE: u16 = 0x8000;
 /// Most qstrs an image pool holds.
@@ -74,69 +72,69 @@ pub mod hdr {
     /// `u32` number of pool qstrs.
     pub const N_QSTR: usize = 20;
     /// `u32` offset of the pool's block table: for each block `k` of
-    /// [`super::QSTR_BLOCK`] entries, the `u32` offset of entry `16 * k`. An entry is a
-    /// vuint length and the text; texts are sorted (lookup is a binary search).
+    /// [`super::QSTR_BLOCK`] entries, the `u32` offset of entry `16 * k`. Entries are
+    /// sorted by text (lookup is a binary search).
     pub const QSTR_BASES: usize = 24;
-    /// `u32` number of modules.
-    pub const N_MODULES: usize = 36;
-    /// `u32` offset of the module table.
-    pub const MODULES: usize = 40;
+    /// `u32` number of modules (their records follow the header).
+    pub const N_MODULES: usize = 28;
+}
+
+/// Pool entries: a vuint `len << 1 | ref`, then the text (`ref` 0) or the `u24` image
+/// offset of `len` bytes elsewhere in the image that are the text (`ref` 1: the text is
+/// a part of another entry's text).
+pub mod pool {
+    /// Bytes of a reference to a text stored elsewhere.
+    pub const REF_LEN: usize = 3;
 }
 
 /// Module-record field offsets.
 pub mod module {
     /// `u16` qstr id of the dotted module name.
     pub const NAME: usize = 0;
-    /// `u16` flags ([`FLAG_PACKAGE`]).
-    pub const FLAGS: usize = 2;
-    /// `u32` offset of the qstr table (`u16` qstr ids).
-    pub const QSTRS: usize = 4;
-    /// `u32` entries in the qstr table.
-    pub const N_QSTRS: usize = 8;
-    /// `u32` offset of the constant table (`u32` entries).
-    pub const CONSTS: usize = 12;
-    /// `u32` entries in the constant table.
-    pub const N_CONSTS: usize = 16;
-    /// `u32` number of constant objects made at import (their slots).
-    pub const N_SLOTS: usize = 20;
-    /// `u32` offset of the module's raw-code table (the module body first, then
-    /// breadth-first, so every record's children are consecutive and after it; then a
-    /// sentinel record whose data offset ends the last function's data).
-    pub const RAW_CODE: usize = 24;
-    /// `u32` size of the `.mpy` it was made from (for `upyc inspect`).
-    pub const MPY_LEN: usize = 28;
-    /// `u32` raw codes in the table (without the sentinel).
-    pub const N_RAW_CODES: usize = 32;
-    /// The module is a package (`__init__`).
-    pub const FLAG_PACKAGE: u16 = 1;
+    /// `u16` entries in the qstr table, and [`FLAG_PACKAGE`].
+    pub const N_QSTRS: usize = 2;
+    /// `u16` entries in the constant table.
+    pub const N_CONSTS: usize = 4;
+    /// `u24` offset of the module's tables: the qstr table (`u16` qstr ids), the constant
+    /// table (`u16` entries) right after it, then the constant objects.
+    pub const TABLES: usize = 6;
+    /// `u24` offset of the module body's raw-code record (the module's records follow it
+    /// breadth first, so every record's children are consecutive and after it).
+    pub const RAW_CODE: usize = 9;
+    /// In the `N_QSTRS` field: the module is a package (`__init__`).
+    pub const FLAG_PACKAGE: u16 = 0x8000;
 }
 
-/// Raw-code-record fields. The function data runs from this record's data offset to the
-/// next record's; its prelude is decoded when needed, as MicroPython does.
+/// Raw-code records, in the byte area: a vuint `data_len << 1 | has_children`; with
+/// children a vuint child count and a vuint byte distance from this record to its first
+/// child (children are consecutive records); then the function data (prelude and bytecode,
+/// unchanged from the `.mpy`), whose end is where the next record starts. The prelude is
+/// decoded when needed, as MicroPython does.
 pub mod rc {
-    /// `u32`: offset of the function data (prelude and bytecode, unchanged from the
-    /// `.mpy`) in the low 24 bits, number of children in the high 8 (255: see
-    /// [`MANY_CHILDREN`]).
-    pub const HEAD: usize = 0;
-    /// `u16`, only when there are children: byte distance from this record to its first
-    /// child (children are consecutive records).
-    pub const FIRST_CHILD: usize = 4;
-    /// `u16`, only when the high byte is 255: the number of children.
-    pub const MANY_CHILDREN: usize = 6;
+    /// Most bytes of a record's vuints (data length, count, distance: 4 bytes each).
+    pub const MAX_HEAD_LEN: usize = 12;
 }
 
-/// Constant-table entries (`u32`): `...1` small int (value `entry as i32 >> 1`), `..10`
-/// str constant (qstr id `entry >> 2`), `..00` below 16 an immediate, else the offset of a
-/// constant object (`[kind u8, 0, slot u16, len u32, data]`).
+/// Constant-table entries (`u16`): `0` `None`; a qstr id (`1..DYN_BASE` or from
+/// `QSTR_BASE`): a `str` constant; [`FALSE`], [`TRUE`], [`ELLIPSIS`]; from [`OBJ_FIRST`]:
+/// the constant object at `objects + 2 * (entry - OBJ_FIRST)`, where `objects` is the end
+/// of the module's constant table. An object is a `kind` byte ([`SLOT`] set: a vuint slot
+/// follows, for the objects made at import), a vuint length, then the payload: bytes
+/// (`kind` 1), decimal text of an int beyond the small range (2), the `.mpy` text of a
+/// float (3) or complex (4), `len` `u16` entries (5, tuple), a small int as an `i32` (6,
+/// `len` 4).
 pub mod konst {
+    use crate::qstr::DYN_BASE;
     /// `None`.
-    pub const NONE: u32 = 0;
+    pub const NONE: u16 = 0;
     /// `False`.
-    pub const FALSE: u32 = 4;
+    pub const FALSE: u16 = DYN_BASE;
     /// `True`.
-    pub const TRUE: u32 = 8;
+    pub const TRUE: u16 = DYN_BASE + 1;
     /// `...`.
-    pub const ELLIPSIS: u32 = 12;
+    pub const ELLIPSIS: u16 = DYN_BASE + 2;
+    /// Entry of the first constant object (the module's object area, 4-byte units).
+    pub const OBJ_FIRST: u16 = DYN_BASE + 3;
     /// Object kind: bytes (data: the bytes).
     pub const KIND_BYTES: u8 = 1;
     /// Object kind: int too big for a small int (data: decimal text).
@@ -145,9 +143,14 @@ pub mod konst {
     pub const KIND_FLOAT: u8 = 3;
     /// Object kind: complex (data: the `.mpy` text).
     pub const KIND_COMPLEX: u8 = 4;
-    /// Object kind: tuple (len: item count; data: `u32` entries).
+    /// Object kind: tuple (len: item count; data: `u16` entries).
     pub const KIND_TUPLE: u8 = 5;
-    /// Slot of a constant object nested in a tuple (made with its tuple).
+    /// Object kind: small int (data: `i32`, in `-2^30 .. 2^30`); not made at import.
+    pub const KIND_SMALL: u8 = 6;
+    /// Kind-byte flag: a vuint slot follows (the object is made at import).
+    pub const SLOT: u8 = 0x80;
+    /// Slot of a constant object not made on its own at import (nested in a tuple, or a
+    /// small int).
     pub const NO_SLOT: u16 = 0xffff;
 }
 
@@ -278,6 +281,23 @@ fn usize_at(d: &[u8], off: usize) -> Option<usize> {
     u32_at(d, off).map(|v| v as usize)
 }
 
+/// A vuint (most significant group first) of at most 4 bytes at `off`: value and the
+/// offset after it.
+#[inline]
+fn vuint_at(d: &[u8], off: usize) -> Option<(usize, usize)> {
+    let mut v = 0usize;
+    let mut q = off;
+    for _ in 0..4 {
+        let b = *d.get(q)?;
+        q += 1;
+        v = (v << 7) | (b & 0x7f) as usize;
+        if b & 0x80 == 0 {
+            return Some((v, q));
+        }
+    }
+    None
+}
+
 /// A validated image.
 #[derive(Clone, Copy)]
 pub struct Frozen<'a> {
@@ -286,7 +306,6 @@ pub struct Frozen<'a> {
     n_qstr: usize,
     qstr_bases: usize,
     n_modules: usize,
-    modules: usize,
 }
 
 /// A module of an image.
@@ -303,8 +322,6 @@ pub struct FrozenModule<'a> {
     pub n_qstrs: usize,
     /// Constant-table entries.
     pub n_consts: usize,
-    /// Size of the `.mpy` it came from.
-    pub mpy_len: usize,
 }
 
 /// A raw-code record, decoded.
@@ -317,6 +334,8 @@ pub struct RawCodeRecord {
     pub data_len: usize,
     /// Number of children.
     pub n_children: usize,
+    /// Offset of the first child's record (0 without children).
+    pub first_child: usize,
 }
 
 /// A bytecode prelude, decoded (the fields the VM keeps in a heap raw code).
@@ -430,8 +449,8 @@ pub enum ConstEntry<'a> {
     /// A str (a qstr id).
     Str(u16),
     /// `None`, `False`, `True`, `...` ([`konst`] values).
-    Imm(u32),
-    /// A constant object: kind, slot, length field, data from the object's payload on.
+    Imm(u16),
+    /// A constant object made at import: kind, slot, length field, payload.
     Obj {
         /// [`konst`] kind.
         kind: u8,
@@ -441,7 +460,7 @@ pub enum ConstEntry<'a> {
         len: usize,
         /// Offset of the payload.
         data: usize,
-        /// The payload bytes (for a tuple: `4 * len` bytes of entries).
+        /// The payload bytes (for a tuple: `2 * len` bytes of entries).
         bytes: &'a [u8],
     },
 }
@@ -475,7 +494,7 @@ impl<'a> Frozen<'a> {
             return Err(FrozenError::QstrTable);
         }
         let sib = u8_at(data, hdr::SMALL_INT_BITS).ok_or(FrozenError::Truncated)?;
-        if h(hdr::IMAGE_LEN)? != data.len() {
+        if h(hdr::IMAGE_LEN)? != data.len() || data.len() > MAX_IMAGE_LEN {
             return Err(M(Part::Header));
         }
         let f = Frozen {
@@ -484,7 +503,6 @@ impl<'a> Frozen<'a> {
             n_qstr: h(hdr::N_QSTR)?,
             qstr_bases: h(hdr::QSTR_BASES)?,
             n_modules: h(hdr::N_MODULES)?,
-            modules: h(hdr::MODULES)?,
         };
         f.check_pool()?;
         f.check_modules()?;
@@ -532,22 +550,17 @@ impl<'a> Frozen<'a> {
     }
 
     /// The pool entry at `p`: its text and where the next entry starts.
+    #[inline]
     fn entry_at(&self, p: usize) -> Option<(&'a [u8], usize)> {
-        let mut len = 0usize;
-        let mut q = p;
-        for k in 0.. {
-            if k == 4 {
-                return None;
-            }
-            let b = *self.data.get(q)?;
-            q += 1;
-            len = (len << 7) | (b & 0x7f) as usize;
-            if b & 0x80 == 0 {
-                break;
-            }
+        let (head, q) = vuint_at(self.data, p)?;
+        let len = head >> 1;
+        if head & 1 == 0 {
+            let end = q.checked_add(len)?;
+            return Some((self.data.get(q..end)?, end));
         }
-        let end = q.checked_add(len)?;
-        Some((self.data.get(q..end)?, end))
+        let b = self.data.get(q..q + pool::REF_LEN)?;
+        let at = b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16;
+        Some((self.data.get(at..at.checked_add(len)?)?, q + pool::REF_LEN))
     }
 
     fn check_modules(&self) -> Result<(), FrozenError> {
@@ -556,50 +569,39 @@ impl<'a> Frozen<'a> {
             .n_modules
             .checked_mul(MODULE_LEN)
             .ok_or(M(Part::ModuleTable))?;
-        self.span(self.modules, table, Part::ModuleTable)?;
+        self.span(HEADER_LEN, table, Part::ModuleTable)?;
+        if HEADER_LEN + table > self.qstr_bases {
+            return Err(M(Part::ModuleTable));
+        }
         for i in 0..self.n_modules {
-            let r = self.modules + i * MODULE_LEN;
-            let f = |o: usize| usize_at(self.data, r + o).ok_or(M(Part::ModuleTable));
+            let r = HEADER_LEN + i * MODULE_LEN;
             let name = u16_at(self.data, r + module::NAME).ok_or(M(Part::ModuleTable))?;
             if !self.qstr_valid(name) {
                 return Err(M(Part::ModuleTable));
             }
-            let (qt, nq) = (f(module::QSTRS)?, f(module::N_QSTRS)?);
-            self.span(
-                qt,
-                nq.checked_mul(2).ok_or(M(Part::QstrTable))?,
-                Part::QstrTable,
-            )?;
+            let nq = self.module_n_qstrs(r);
+            let nc = self.module_n_consts(r);
+            let qt = self.module_tables(r);
+            self.span(qt, 2 * (nq + nc), Part::QstrTable)?;
             for j in 0..nq {
                 let q = u16_at(self.data, qt + 2 * j).ok_or(M(Part::QstrTable))?;
                 if !self.qstr_valid(q) {
                     return Err(M(Part::QstrTable));
                 }
             }
-            let (ct, nc, slots) = (
-                f(module::CONSTS)?,
-                f(module::N_CONSTS)?,
-                f(module::N_SLOTS)?,
-            );
-            self.span(
-                ct,
-                nc.checked_mul(4).ok_or(M(Part::Constant))?,
-                Part::Constant,
-            )?;
             let mut seen_slots = 0usize;
             for j in 0..nc {
-                let e = u32_at(self.data, ct + 4 * j).ok_or(M(Part::Constant))?;
-                if let ConstEntry::Obj { slot, .. } = self.check_const(e, 0)? {
-                    if slot as usize != seen_slots {
-                        return Err(M(Part::Constant));
+                let e = u16_at(self.data, qt + 2 * (nq + j)).ok_or(M(Part::Constant))?;
+                if let ConstEntry::Obj { slot, .. } = self.check_const(r, e, 0)? {
+                    if slot != konst::NO_SLOT {
+                        if slot as usize != seen_slots {
+                            return Err(M(Part::Constant));
+                        }
+                        seen_slots += 1;
                     }
-                    seen_slots += 1;
                 }
             }
-            if seen_slots != slots {
-                return Err(M(Part::Constant));
-            }
-            self.check_raw_codes(f(module::RAW_CODE)?, f(module::N_RAW_CODES)?, nq)?;
+            self.check_raw_codes(self.module_raw_code(r), nq)?;
         }
         Ok(())
     }
@@ -608,10 +610,11 @@ impl<'a> Frozen<'a> {
         (q != 0 && q < DYN_BASE) || (q >= QSTR_BASE && ((q - QSTR_BASE) as usize) < self.n_qstr)
     }
 
-    /// Decode a constant entry, checking it (and a tuple's items) against the image.
-    fn check_const(&self, e: u32, depth: usize) -> Result<ConstEntry<'a>, FrozenError> {
+    /// Decode a constant entry of module record `r`, checking it (and a tuple's items)
+    /// against the image.
+    fn check_const(&self, r: usize, e: u16, depth: usize) -> Result<ConstEntry<'a>, FrozenError> {
         use FrozenError::Malformed as M;
-        let c = self.decode_const(e).ok_or(M(Part::Constant))?;
+        let c = self.decode_const(r, e).ok_or(M(Part::Constant))?;
         match c {
             ConstEntry::Str(q) if !self.qstr_valid(q) => Err(M(Part::Constant)),
             ConstEntry::Obj {
@@ -621,8 +624,9 @@ impl<'a> Frozen<'a> {
                 len,
                 bytes,
             } => {
-                let nested_ok = (depth == 0) == (slot != konst::NO_SLOT);
-                if !nested_ok {
+                // Top-level objects have slots (they are made at import); nested ones
+                // do not.
+                if (depth == 0) == (slot == konst::NO_SLOT) {
                     return Err(M(Part::Constant));
                 }
                 match kind {
@@ -637,8 +641,8 @@ impl<'a> Frozen<'a> {
                             return Err(M(Part::Constant));
                         }
                         for k in 0..len {
-                            let it = u32_at(self.data, data + 4 * k).ok_or(M(Part::Constant))?;
-                            self.check_const(it, depth + 1)?;
+                            let it = u16_at(self.data, data + 2 * k).ok_or(M(Part::Constant))?;
+                            self.check_const(r, it, depth + 1)?;
                         }
                     }
                     _ => return Err(M(Part::Constant)),
@@ -649,28 +653,43 @@ impl<'a> Frozen<'a> {
         }
     }
 
-    /// Decode a constant entry (bounds of an object's payload checked, not its items).
-    pub fn decode_const(&self, e: u32) -> Option<ConstEntry<'a>> {
-        if e & 1 == 1 {
-            return Some(ConstEntry::Small(e as i32 >> 1));
+    /// Offset of module record `r`'s constant objects (the end of its constant table).
+    pub fn module_objects(&self, r: usize) -> usize {
+        self.module_tables(r) + 2 * (self.module_n_qstrs(r) + self.module_n_consts(r))
+    }
+
+    /// Decode a constant entry of module record `r` (bounds of an object's payload
+    /// checked, not its items).
+    pub fn decode_const(&self, r: usize, e: u16) -> Option<ConstEntry<'a>> {
+        match e {
+            konst::NONE | konst::FALSE | konst::TRUE | konst::ELLIPSIS => {
+                return Some(ConstEntry::Imm(e))
+            }
+            _ if !(DYN_BASE..QSTR_BASE).contains(&e) => return Some(ConstEntry::Str(e)),
+            _ => {}
         }
-        if e & 3 == 2 {
-            return u16::try_from(e >> 2).ok().map(ConstEntry::Str);
-        }
-        if e < 16 {
-            return Some(ConstEntry::Imm(e));
-        }
-        let off = e as usize;
-        let kind = u8_at(self.data, off)?;
-        let slot = u16_at(self.data, off + 2)?;
-        let len = usize_at(self.data, off + 4)?;
-        let data = off + OBJ_HEADER_LEN;
+        let off = self.module_objects(r) + OBJ_ALIGN * (e - konst::OBJ_FIRST) as usize;
+        let head = u8_at(self.data, off)?;
+        let kind = head & !konst::SLOT;
+        let (slot, q) = if head & konst::SLOT != 0 {
+            let (s, q) = vuint_at(self.data, off + 1)?;
+            (u16::try_from(s).ok().filter(|&s| s != konst::NO_SLOT)?, q)
+        } else {
+            (konst::NO_SLOT, off + 1)
+        };
+        let (len, data) = vuint_at(self.data, q)?;
         let n = if kind == konst::KIND_TUPLE {
-            len.checked_mul(4)?
+            len.checked_mul(2)?
         } else {
             len
         };
         let bytes = self.data.get(data..data.checked_add(n)?)?;
+        if kind == konst::KIND_SMALL {
+            // Only `i32`s in the small-int range of every target.
+            let v = u32_at(bytes, 0)? as i32;
+            let ok = len == 4 && slot == konst::NO_SLOT && (-(1 << 30)..(1 << 30)).contains(&v);
+            return ok.then_some(ConstEntry::Small(v));
+        }
         Some(ConstEntry::Obj {
             kind,
             slot,
@@ -680,30 +699,25 @@ impl<'a> Frozen<'a> {
         })
     }
 
-    /// Check a module's raw-code table: records and sentinel in bounds, data offsets in
-    /// order, every record but the first the child of exactly one earlier record (children
+    /// Check a module's raw-code records (from the module body's at `first`): in bounds,
+    /// every record but the first the child of exactly one earlier record (children
     /// consecutive, in order: breadth first), preludes decodable.
-    fn check_raw_codes(&self, table: usize, n: usize, n_qstrs: usize) -> Result<(), FrozenError> {
+    fn check_raw_codes(&self, first: usize, n_qstrs: usize) -> Result<(), FrozenError> {
         use FrozenError::Malformed as M;
-        if n == 0 || !table.is_multiple_of(ALIGN) {
-            return Err(M(Part::RawCode));
-        }
-        // `r`: the record checked; `c`/`ic`: the next record to be claimed as a child.
-        let mut r = table;
-        let mut c = self.next_raw_code(table).ok_or(M(Part::RawCode))?;
+        // `r`/`i`: the record checked; `c`/`ic`: the next record to be claimed as a child;
+        // `n`: records claimed so far (the body and the children seen).
+        let mut r = first;
+        let mut c = self.raw_code(first).ok_or(M(Part::RawCode))?.next();
         let mut ic = 1;
-        for i in 0..n {
+        let mut i = 0;
+        while i < ic {
             let rec = self.raw_code(r).ok_or(M(Part::RawCode))?;
             if rec.n_children > 0 {
-                let first = self.rc_u16(r, rc::FIRST_CHILD) as usize;
-                if ic <= i || r + first != c {
+                if rec.first_child != c {
                     return Err(M(Part::RawCode));
                 }
                 for _ in 0..rec.n_children {
-                    if ic >= n {
-                        return Err(M(Part::RawCode));
-                    }
-                    c = self.next_raw_code(c).ok_or(M(Part::RawCode))?;
+                    c = self.raw_code(c).ok_or(M(Part::RawCode))?.next();
                     ic += 1;
                 }
             }
@@ -712,10 +726,8 @@ impl<'a> Frozen<'a> {
                 Some(p) if p.name < n_qstrs && self.arg_names_valid(data, &p, n_qstrs) => {}
                 _ => return Err(M(Part::RawCode)),
             }
-            r = self.next_raw_code(r).ok_or(M(Part::RawCode))?;
-        }
-        if ic != n {
-            return Err(M(Part::RawCode));
+            r = rec.next();
+            i += 1;
         }
         Ok(())
     }
@@ -742,27 +754,9 @@ impl<'a> Frozen<'a> {
         true
     }
 
-    /// The record after record `r` in its table.
+    /// The record after record `r` in its module.
     pub fn next_raw_code(&self, r: usize) -> Option<usize> {
-        let head = u32_at(self.data, r + rc::HEAD)?;
-        let next = r + match head >> 24 {
-            0 => RC_LEN,
-            255 => RC_LEN + 4,
-            _ => RC_LEN + 2,
-        };
-        (next + RC_LEN <= self.data.len()).then_some(next)
-    }
-
-    /// Number of children of record `r`.
-    fn rc_children(&self, r: usize) -> Option<usize> {
-        match u32_at(self.data, r + rc::HEAD)? >> 24 {
-            255 => u16_at(self.data, r + rc::MANY_CHILDREN).map(usize::from),
-            n => Some(n as usize),
-        }
-    }
-
-    fn rc_u16(&self, r: usize, f: usize) -> u16 {
-        u16_at(self.data, r + f).unwrap_or(0)
+        self.raw_code(r).map(|x| x.next())
     }
 
     /// The image bytes.
@@ -845,15 +839,14 @@ impl<'a> Frozen<'a> {
         if i >= self.n_modules {
             return None;
         }
-        let r = self.modules + i * MODULE_LEN;
+        let r = HEADER_LEN + i * MODULE_LEN;
         let name = u16_at(self.data, r + module::NAME)?;
         Some(FrozenModule {
             name: self.qstr_text(name),
-            is_package: u16_at(self.data, r + module::FLAGS)? & module::FLAG_PACKAGE != 0,
+            is_package: u16_at(self.data, r + module::N_QSTRS)? & module::FLAG_PACKAGE != 0,
             record: r,
-            n_qstrs: usize_at(self.data, r + module::N_QSTRS)?,
-            n_consts: usize_at(self.data, r + module::N_CONSTS)?,
-            mpy_len: usize_at(self.data, r + module::MPY_LEN)?,
+            n_qstrs: self.module_n_qstrs(r),
+            n_consts: self.module_n_consts(r),
         })
     }
 
@@ -862,50 +855,100 @@ impl<'a> Frozen<'a> {
         (0..self.n_modules).find(|&i| self.module(i).is_some_and(|m| m.name == name))
     }
 
-    /// A `u32` field of module record `r`.
-    pub fn module_field(&self, r: usize, f: usize) -> usize {
-        usize_at(self.data, r + f).unwrap_or(0)
+    #[inline]
+    fn u24_field(&self, r: usize, f: usize) -> usize {
+        // One 4-byte read where the image goes on (it always does after a module record
+        // of a valid image: the pool block table or the byte area follows).
+        if let Some(v) = u32_at(self.data, r + f) {
+            return (v & 0xff_ffff) as usize;
+        }
+        match self.data.get(r + f..r + f + 3) {
+            Some(b) => b[0] as usize | (b[1] as usize) << 8 | (b[2] as usize) << 16,
+            None => 0,
+        }
+    }
+
+    /// Offset of module record `r`'s qstr table (its constant table and objects follow).
+    #[inline]
+    pub fn module_tables(&self, r: usize) -> usize {
+        self.u24_field(r, module::TABLES)
+    }
+
+    /// Offset of module record `r`'s module-body raw-code record.
+    pub fn module_raw_code(&self, r: usize) -> usize {
+        self.u24_field(r, module::RAW_CODE)
+    }
+
+    /// Entries in module record `r`'s qstr table.
+    #[inline]
+    pub fn module_n_qstrs(&self, r: usize) -> usize {
+        u16_at(self.data, r + module::N_QSTRS).map_or(0, |v| (v & !module::FLAG_PACKAGE) as usize)
+    }
+
+    /// Entries in module record `r`'s constant table.
+    pub fn module_n_consts(&self, r: usize) -> usize {
+        u16_at(self.data, r + module::N_CONSTS).map_or(0, usize::from)
     }
 
     /// Entry `i` of the qstr table of module record `r`.
+    #[inline]
     pub fn module_qstr(&self, r: usize, i: usize) -> Option<u16> {
-        if i >= self.module_field(r, module::N_QSTRS) {
+        // On every LOAD_NAME, LOAD_ATTR ...: one bounds check for the record's fields.
+        let rec: &[u8; MODULE_LEN] = self.data.get(r..r + MODULE_LEN)?.try_into().ok()?;
+        let nq = u16::from_le_bytes([rec[module::N_QSTRS], rec[module::N_QSTRS + 1]]);
+        if i >= (nq & !module::FLAG_PACKAGE) as usize {
             return None;
         }
-        u16_at(self.data, self.module_field(r, module::QSTRS) + 2 * i)
+        let t = module::TABLES;
+        let tables = rec[t] as usize | (rec[t + 1] as usize) << 8 | (rec[t + 2] as usize) << 16;
+        u16_at(self.data, tables + 2 * i)
     }
 
     /// Entry `i` of the constant table of module record `r`.
-    pub fn module_const(&self, r: usize, i: usize) -> Option<u32> {
-        if i >= self.module_field(r, module::N_CONSTS) {
+    pub fn module_const(&self, r: usize, i: usize) -> Option<u16> {
+        if i >= self.module_n_consts(r) {
             return None;
         }
-        u32_at(self.data, self.module_field(r, module::CONSTS) + 4 * i)
+        u16_at(
+            self.data,
+            self.module_tables(r) + 2 * (self.module_n_qstrs(r) + i),
+        )
     }
 
-    /// The raw-code record at `r` (its data runs to the next record's data offset).
+    /// The raw-code record at `r`.
     pub fn raw_code(&self, r: usize) -> Option<RawCodeRecord> {
-        let head = u32_at(self.data, r + rc::HEAD)?;
-        let next = self.next_raw_code(r)?;
-        let a = (head & 0xff_ffff) as usize;
-        let b = (u32_at(self.data, next + rc::HEAD)? & 0xff_ffff) as usize;
-        if b < a || b > self.data.len() {
+        let (head, mut q) = vuint_at(self.data, r)?;
+        let (mut n_children, mut first_child) = (0, 0);
+        if head & 1 == 1 {
+            let (n, q2) = vuint_at(self.data, q)?;
+            let (d, q3) = vuint_at(self.data, q2)?;
+            if n == 0 || d == 0 {
+                return None;
+            }
+            n_children = n;
+            first_child = r.checked_add(d)?;
+            q = q3;
+        }
+        let data_len = head >> 1;
+        let end = q.checked_add(data_len)?;
+        if end > self.data.len() {
             return None;
         }
         Some(RawCodeRecord {
-            data_off: a,
-            data_len: b - a,
-            n_children: self.rc_children(r)?,
+            data_off: q,
+            data_len,
+            n_children,
+            first_child,
         })
     }
 
     /// Offset of child `i` of raw-code record `r`.
     pub fn raw_code_child(&self, r: usize, i: usize) -> Option<usize> {
-        let n = self.rc_children(r)?;
-        if i >= n {
+        let rec = self.raw_code(r)?;
+        if i >= rec.n_children {
             return None;
         }
-        let mut c = r + self.rc_u16(r, rc::FIRST_CHILD) as usize;
+        let mut c = rec.first_child;
         for _ in 0..i {
             c = self.next_raw_code(c)?;
         }
@@ -916,6 +959,13 @@ impl<'a> Frozen<'a> {
     pub fn prelude(&self, r: usize) -> Option<PreludeInfo> {
         let rec = self.raw_code(r)?;
         decode_prelude(self.data.get(rec.data_off..rec.data_off + rec.data_len)?)
+    }
+}
+
+impl RawCodeRecord {
+    /// Offset of the record after this one (where its function data ends).
+    pub fn next(&self) -> usize {
+        self.data_off + self.data_len
     }
 }
 
@@ -1015,21 +1065,7 @@ impl<'h> Vm<'h> {
                 _ => p.line_info_off,
             };
         }
-        let (key, mut info) = self.frozen_rc_cache.get();
-        if key != r {
-            info = fr
-                .raw_code(r)
-                .and_then(|rec| {
-                    let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
-                    Some(RcInfo {
-                        data_off: rec.data_off,
-                        data_len: rec.data_len,
-                        p: decode_head(data)?,
-                    })
-                })
-                .unwrap_or_default();
-            self.frozen_rc_cache.set((r, info));
-        }
+        let info = self.frozen_rc_info(fr, r);
         let p = &info.p;
         match f {
             RC::DATA_OFF => info.data_off,
@@ -1050,11 +1086,41 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// The decoded record and prelude head of the image raw code at `r` (the last one is
+    /// kept: a call reads its code and several of its fields).
+    #[inline]
+    fn frozen_rc_info(&self, fr: &Frozen<'static>, r: usize) -> RcInfo {
+        let (key, info) = self.frozen_rc_cache.get();
+        if key == r {
+            return info;
+        }
+        let info = fr
+            .raw_code(r)
+            .and_then(|rec| {
+                let data = fr.data().get(rec.data_off..rec.data_off + rec.data_len)?;
+                Some(RcInfo {
+                    data_off: rec.data_off,
+                    data_len: rec.data_len,
+                    p: decode_head(data)?,
+                })
+            })
+            .unwrap_or_default();
+        self.frozen_rc_cache.set((r, info));
+        info
+    }
+
     /// (image number, data offset, data length) of an image raw code.
+    /// (Not through the decoded-prelude cache: returning to a caller needs its code, and
+    /// caching it would evict the callee's prelude.)
     pub(crate) fn frozen_code(&self, rc: Obj) -> (usize, usize, usize) {
+        let r = rom_off(rc);
+        let (key, info) = self.frozen_rc_cache.get();
+        if key == r && info.data_len != 0 {
+            return (self.frozen_img, info.data_off, info.data_len);
+        }
         match &self.frozen {
-            Some(f) => match f.raw_code(rom_off(rc)) {
-                Some(r) => (self.frozen_img, r.data_off, r.data_len),
+            Some(f) => match f.raw_code(r) {
+                Some(rec) => (self.frozen_img, rec.data_off, rec.data_len),
                 None => (usize::MAX - 1, 0, 0),
             },
             None => (usize::MAX - 1, 0, 0),
@@ -1082,8 +1148,9 @@ impl<'h> Vm<'h> {
     #[inline(never)]
     pub(crate) fn frozen_const(&self, ctx: Obj, consts: Obj, i: usize) -> Option<Obj> {
         let f = self.frozen.as_ref()?;
-        let e = f.module_const(rom_off(consts), i)?;
-        match f.decode_const(e)? {
+        let r = rom_off(consts);
+        let e = f.module_const(r, i)?;
+        match f.decode_const(r, e)? {
             ConstEntry::Obj { slot, .. } => {
                 let made = self.heap.get_obj(ctx, CTX_MADE);
                 if (slot as usize) < self.tuple_len(made) {
@@ -1100,6 +1167,7 @@ impl<'h> Vm<'h> {
     fn make_const(
         &mut self,
         f: &Frozen<'static>,
+        r: usize,
         c: ConstEntry<'static>,
         depth: usize,
     ) -> PyResult<Obj> {
@@ -1144,9 +1212,9 @@ impl<'h> Vm<'h> {
                 let r = (|| {
                     self.root(t)?;
                     for k in 0..len {
-                        let e = u32_at(f.data(), data + 4 * k).unwrap_or(0);
-                        let item = match f.decode_const(e) {
-                            Some(c) => self.make_const(f, c, depth + 1)?,
+                        let e = u16_at(f.data(), data + 2 * k).unwrap_or(0);
+                        let item = match f.decode_const(r, e) {
+                            Some(c) => self.make_const(f, r, c, depth + 1)?,
                             None => Obj::NONE,
                         };
                         self.heap.set_obj(t, crate::obj::tuple::T_ITEMS + k, item);
@@ -1184,7 +1252,12 @@ impl<'h> Vm<'h> {
         }
         self.dict_set(self.modules, key, m)?;
         let res = (|| {
-            let n_slots = f.module_field(r, module::N_SLOTS);
+            let n_slots = (0..info.n_consts)
+                .filter(|&k| {
+                    let c = f.module_const(r, k).and_then(|e| f.decode_const(r, e));
+                    matches!(c, Some(ConstEntry::Obj { slot, .. }) if slot != konst::NO_SLOT)
+                })
+                .count();
             let made = if n_slots == 0 {
                 Obj::NULL
             } else {
@@ -1197,9 +1270,9 @@ impl<'h> Vm<'h> {
             };
             self.root(made)?;
             for k in 0..info.n_consts {
-                let c = f.module_const(r, k).and_then(|e| f.decode_const(e));
+                let c = f.module_const(r, k).and_then(|e| f.decode_const(r, e));
                 if let Some(c @ ConstEntry::Obj { slot, .. }) = c {
-                    let o = self.make_const(&f, c, 0)?;
+                    let o = self.make_const(&f, r, c, 0)?;
                     if (slot as usize) < n_slots {
                         self.heap
                             .set_obj(made, crate::obj::tuple::T_ITEMS + slot as usize, o);
@@ -1212,7 +1285,7 @@ impl<'h> Vm<'h> {
             self.heap.set_obj(ctx, fun::CTX_CONSTS, rom(r));
             self.heap.set_obj(ctx, CTX_MADE, made);
             self.root(ctx)?;
-            let rc = rom(f.module_field(r, module::RAW_CODE));
+            let rc = rom(f.module_raw_code(r));
             let fun = fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)?;
             self.root(fun)?;
             self.exec_code(fun, m)

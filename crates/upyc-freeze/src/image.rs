@@ -5,15 +5,16 @@
 //! image itself. The layout constants are `upyc_runtime::frozen`'s (the one definition the
 //! runtime's validating reader also uses); `docs/frozen-image.md` describes the format.
 //!
-//! Layout, in order: header, module table, qstr-pool offsets, qstr hash index, then per
-//! module its qstr table, constant table, constant objects and raw-code records (all
-//! 4-byte aligned), then the byte data: qstr texts and the function data (prelude and
-//! bytecode, unchanged from the `.mpy`).
+//! Layout, in order: header, module table, qstr-pool block table, then per module its qstr
+//! and constant tables and constant objects (all 4-byte aligned), then the byte area: the
+//! pool entries (texts, or references to a text inside a longer one) and each module's
+//! raw-code records with their function data (prelude and bytecode, unchanged from the
+//! `.mpy`).
 
 use std::collections::HashMap;
 
 use upyc_bytecode::mpy::{self, Const, MpyFile, RawCode};
-use upyc_runtime::frozen::{self as fz, hdr, konst, module as mrec, rc as rrec, Frozen};
+use upyc_runtime::frozen::{self as fz, hdr, konst, module as mrec, Frozen};
 use upyc_runtime::qstr as rq;
 
 use crate::FreezeError;
@@ -36,7 +37,8 @@ pub struct ModuleCost {
     pub name: String,
     /// Whether it is a package.
     pub is_package: bool,
-    /// Size of the `.mpy` it came from.
+    /// Size of the `.mpy` it came from (rebuilt from the image, which gives back the
+    /// same bytes for `.mpy` files as mpy-cross writes them).
     pub mpy_len: usize,
     /// Bytes of the image that belong to it alone: its module record, qstr and constant
     /// tables, constant objects, raw-code records and function data.
@@ -54,7 +56,7 @@ pub struct Summary {
     pub len: usize,
     /// Qstrs in the shared pool.
     pub qstr_count: usize,
-    /// Bytes of the shared pool (texts, offsets, hash index).
+    /// Bytes of the shared pool (entries and block table) and padding.
     pub pool_bytes: usize,
     /// Header bytes.
     pub header_bytes: usize,
@@ -95,25 +97,29 @@ impl Image {
         for i in 0..f.module_count() {
             let m = f.module(i).ok_or(FreezeError::Corrupt("module table"))?;
             let r = m.record;
-            let mut flash = fz::MODULE_LEN + align(2 * m.n_qstrs) + 4 * m.n_consts;
+            let mut tables = 2 * (m.n_qstrs + m.n_consts);
             for k in 0..m.n_consts {
                 if let Some(e) = f.module_const(r, k) {
-                    flash += const_obj_size(&f, e, 0);
+                    tables += const_obj_size(&f, r, e, 0);
                 }
             }
-            let raw_codes = f.module_field(r, mrec::N_RAW_CODES);
-            let mut rc = f.module_field(r, mrec::RAW_CODE);
-            for _ in 0..raw_codes {
-                let next = f.next_raw_code(rc).unwrap_or(rc);
-                flash += next - rc + f.raw_code(rc).map_or(0, |x| x.data_len);
-                rc = next;
+            let mut flash = fz::MODULE_LEN + align(tables);
+            // Records: the module body and every child, breadth first.
+            let mut raw_codes = 0;
+            let mut claimed = 1;
+            let mut rc = f.module_raw_code(r);
+            while raw_codes < claimed {
+                let rec = f.raw_code(rc).ok_or(FreezeError::Corrupt("raw code"))?;
+                flash += rec.next() - rc;
+                claimed += rec.n_children;
+                raw_codes += 1;
+                rc = rec.next();
             }
-            flash += fz::RC_LEN;
             owned += flash;
             modules.push(ModuleCost {
                 name: String::from_utf8_lossy(m.name).into_owned(),
                 is_package: m.is_package,
-                mpy_len: m.mpy_len,
+                mpy_len: rebuild_mpy(&f, r)?.len(),
                 flash,
                 raw_codes,
             });
@@ -133,50 +139,48 @@ fn align(n: usize) -> usize {
     n.div_ceil(fz::ALIGN) * fz::ALIGN
 }
 
-fn const_obj_size(f: &Frozen, e: u32, depth: usize) -> usize {
-    match f.decode_const(e) {
+/// Bytes of the constant object an entry of module record `r` refers to (with nested
+/// objects, without padding), 0 for other entries.
+fn const_obj_size(f: &Frozen, r: usize, e: u16, depth: usize) -> usize {
+    if !(konst::OBJ_FIRST..fz::QSTR_BASE).contains(&e) {
+        return 0;
+    }
+    let off = f.module_objects(r) + fz::OBJ_ALIGN * usize::from(e - konst::OBJ_FIRST);
+    match f.decode_const(r, e) {
         Some(fz::ConstEntry::Obj {
-            kind, len, data, ..
+            kind,
+            len,
+            data,
+            bytes,
+            ..
         }) if depth < fz::MAX_CONST_DEPTH => {
+            let own = data + bytes.len() - off;
             if kind == konst::KIND_TUPLE {
                 let items: usize = (0..len)
-                    .filter_map(|k| u32_at(f.data(), data + 4 * k))
-                    .map(|it| const_obj_size(f, it, depth + 1))
+                    .filter_map(|k| u16_at(f.data(), data + 2 * k))
+                    .map(|it| const_obj_size(f, r, it, depth + 1))
                     .sum();
-                fz::OBJ_HEADER_LEN + 4 * len + items
+                own + items
             } else {
-                fz::OBJ_HEADER_LEN + align(len)
+                own
             }
         }
+        Some(fz::ConstEntry::Small(_)) => 6,
         _ => 0,
     }
 }
 
-fn u32_at(d: &[u8], off: usize) -> Option<u32> {
-    let b = d.get(off..off + 4)?;
-    Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+fn u16_at(d: &[u8], off: usize) -> Option<u16> {
+    let b = d.get(off..off + 2)?;
+    Some(u16::from_le_bytes([b[0], b[1]]))
 }
 
 // ---------------------------------------------------------------- writing
 
-/// A reference from the aligned area into the byte area, patched once the aligned area's
-/// length is known.
-struct Fixup {
-    /// Where the `u32` is in the aligned area.
-    at: usize,
-    /// Offset in the byte area.
-    off: usize,
-    /// For a raw-code record: the children count that goes in the high byte.
-    high: Option<u8>,
-}
-
 #[derive(Default)]
 struct Writer {
-    /// Header, tables and records (aligned).
+    /// Header, tables and constant objects (aligned).
     a: Vec<u8>,
-    /// Qstr texts and function data.
-    b: Vec<u8>,
-    fixups: Vec<Fixup>,
     /// Pool texts in id order, and text -> pool index.
     pool: Vec<String>,
     pool_ids: HashMap<String, u16>,
@@ -185,6 +189,14 @@ struct Writer {
 impl Writer {
     fn put_u16(&mut self, at: usize, v: u16) {
         self.a[at..at + 2].copy_from_slice(&v.to_le_bytes());
+    }
+
+    fn put_u24(&mut self, at: usize, v: usize) -> Result<(), FreezeError> {
+        if v >= fz::MAX_IMAGE_LEN {
+            return Err(FreezeError::TooLarge("image (16 MB)"));
+        }
+        self.a[at..at + 3].copy_from_slice(&(v as u32).to_le_bytes()[..3]);
+        Ok(())
     }
 
     fn put_u32(&mut self, at: usize, v: u32) {
@@ -274,243 +286,379 @@ impl Writer {
         self.make_pool(modules, &files)?;
         self.reserve(fz::HEADER_LEN);
         let table = self.reserve(fz::MODULE_LEN * modules.len());
-        // Module tables and records first (they fill the pool), then the pool.
-        let mut bodies = Vec::new();
-        for (m, f) in modules.iter().zip(&files) {
-            bodies.push(self.module_body(m, f)?);
-        }
+        debug_assert_eq!(table, fz::HEADER_LEN);
         let n_qstr = self.pool.len();
         let bases = self.reserve(4 * n_qstr.div_ceil(fz::QSTR_BLOCK));
-        for i in 0..n_qstr {
-            if i % fz::QSTR_BLOCK == 0 {
-                self.fixups.push(Fixup {
-                    at: bases + 4 * (i / fz::QSTR_BLOCK),
-                    off: self.b.len(),
-                    high: None,
-                });
-            }
-            let t = std::mem::take(&mut self.pool[i]);
-            put_vuint(&mut self.b, t.len() as u64);
-            self.b.extend_from_slice(t.as_bytes());
-            self.pool[i] = t;
-        }
-        // Module table.
-        for (i, (m, body)) in modules.iter().zip(&bodies).enumerate() {
+        // Per module: qstr and constant tables, constant objects (aligned area).
+        for (i, (m, f)) in modules.iter().zip(&files).enumerate() {
             let r = table + i * fz::MODULE_LEN;
-            let name = self.pool_ids.get(&m.name).copied();
-            let name = match name {
-                Some(q) => q,
-                None => self.qstr(&m.name)?,
-            };
+            let name = self.qstr(&m.name)?;
             self.put_u16(r + mrec::NAME, name);
-            self.put_u16(
-                r + mrec::FLAGS,
-                if m.is_package { mrec::FLAG_PACKAGE } else { 0 },
-            );
-            self.put_u32(r + mrec::QSTRS, body.qstrs);
-            self.put_u32(r + mrec::N_QSTRS, body.n_qstrs);
-            self.put_u32(r + mrec::CONSTS, body.consts);
-            self.put_u32(r + mrec::N_CONSTS, body.n_consts);
-            self.put_u32(r + mrec::N_SLOTS, body.n_slots);
-            self.put_u32(r + mrec::RAW_CODE, body.raw_code);
-            self.put_u32(r + mrec::MPY_LEN, Self::off32(m.mpy.len(), "module")?);
-            self.put_u32(r + mrec::N_RAW_CODES, body.n_raw_codes);
+            self.module_tables(r, m, f)?;
+        }
+        // The byte area: the pool, then each module's raw-code records and function data.
+        let base = self.a.len();
+        let mut b = Vec::new();
+        let starts = self.write_pool(base, &mut b)?;
+        for (k, &at) in starts.iter().enumerate() {
+            self.put_u32(bases + 4 * k, Self::off32(base + at, "image")?);
+        }
+        for (i, (m, f)) in modules.iter().zip(&files).enumerate() {
+            self.put_u24(table + i * fz::MODULE_LEN + mrec::RAW_CODE, base + b.len())?;
+            write_raw_codes(&m.name, f.raw_code(), &mut b)?;
+        }
+        let total = base + b.len();
+        if total > fz::MAX_IMAGE_LEN {
+            return Err(FreezeError::TooLarge("image (16 MB)"));
         }
         // Header.
-        let base = self.a.len();
-        let total = base + self.b.len();
-        let total32 = Self::off32(total, "image")?;
         self.a[..4].copy_from_slice(&fz::MAGIC);
         self.put_u16(hdr::VERSION, fz::VERSION);
         self.a[hdr::SMALL_INT_BITS] = small_int_bits;
-        self.put_u32(hdr::IMAGE_LEN, total32);
+        self.put_u32(hdr::IMAGE_LEN, Self::off32(total, "image")?);
         self.put_u16(hdr::BUILTIN_QSTRS, rq::DYN_BASE);
         self.put_u32(hdr::FINGERPRINT, fz::BUILTIN_FINGERPRINT);
         self.put_u32(hdr::N_QSTR, n_qstr as u32);
         self.put_u32(hdr::QSTR_BASES, bases as u32);
         self.put_u32(hdr::N_MODULES, Self::off32(modules.len(), "module table")?);
-        self.put_u32(hdr::MODULES, table as u32);
-        if total > fz::MAX_IMAGE_LEN {
-            return Err(FreezeError::TooLarge("image (16 MB)"));
-        }
-        for fx in std::mem::take(&mut self.fixups) {
-            let v = Self::off32(base + fx.off, "image")?;
-            let v = match fx.high {
-                Some(h) => v | u32::from(h) << 24,
-                None => v,
-            };
-            self.put_u32(fx.at, v);
-        }
         let mut out = self.a;
-        out.extend_from_slice(&self.b);
+        out.extend_from_slice(&b);
         // The runtime's reader is the judge: an image we write must pass it.
         Frozen::parse(&out)?;
         Ok(out)
     }
 
-    fn module_body(&mut self, m: &Module, f: &MpyFile) -> Result<Body, FreezeError> {
-        let n_qstrs = f.qstr_count();
-        let qstrs = self.reserve(2 * n_qstrs);
-        for (i, q) in f.qstrs().enumerate() {
-            let id = self.qstr(q.as_str())?;
-            self.put_u16(qstrs + 2 * i, id);
+    /// Write the pool entries (sorted, as numbered) into `b` (which starts at image
+    /// offset `base`); returns each block's first entry's offset in `b`. A text found
+    /// inside a longer text stored in full is stored as a reference to those bytes.
+    fn write_pool(&self, base: usize, b: &mut Vec<u8>) -> Result<Vec<usize>, FreezeError> {
+        let n = self.pool.len();
+        // Longest first: each text is looked up in the texts already stored in full.
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&x, &y| self.pool[y].len().cmp(&self.pool[x].len()).then(x.cmp(&y)));
+        let mut full = SubstringIndex::default();
+        // For a reference: (pool index of the text stored in full, offset in it).
+        let mut refs: Vec<Option<(usize, usize)>> = vec![None; n];
+        for &i in &order {
+            let t = self.pool[i].as_bytes();
+            if t.len() > fz::pool::REF_LEN {
+                if let Some(found) = full.find(t) {
+                    refs[i] = Some(found);
+                    continue;
+                }
+            }
+            full.add(i, t);
         }
-        let n_consts = f.const_count();
-        let consts = self.reserve(4 * n_consts);
-        let mut slot = 0u16;
-        for (i, c) in f.consts().enumerate() {
-            let e = self.constant(&m.name, c, Some(&mut slot), 0)?;
-            self.put_u32(consts + 4 * i, e);
+        // Offsets of the texts stored in full (entries in id order).
+        let mut text_at = vec![0usize; n];
+        let mut at = b.len();
+        for (i, t) in self.pool.iter().enumerate() {
+            let head = (t.len() as u64) << 1 | u64::from(refs[i].is_some());
+            at += vuint_len(head);
+            text_at[i] = at;
+            at += if refs[i].is_some() {
+                fz::pool::REF_LEN
+            } else {
+                t.len()
+            };
         }
-        let (raw_code, n_raw_codes) = self.raw_codes(&m.name, f.raw_code())?;
-        Ok(Body {
-            n_raw_codes,
-            qstrs: qstrs as u32,
-            n_qstrs: n_qstrs as u32,
-            consts: consts as u32,
-            n_consts: n_consts as u32,
-            n_slots: slot as u32,
-            raw_code,
-        })
+        let mut starts = Vec::with_capacity(n.div_ceil(fz::QSTR_BLOCK));
+        for (i, t) in self.pool.iter().enumerate() {
+            if i % fz::QSTR_BLOCK == 0 {
+                starts.push(b.len());
+            }
+            let head = (t.len() as u64) << 1 | u64::from(refs[i].is_some());
+            put_vuint(b, head);
+            match refs[i] {
+                Some((c, off)) => {
+                    let abs = base + text_at[c] + off;
+                    if abs >= fz::MAX_IMAGE_LEN {
+                        return Err(FreezeError::TooLarge("image (16 MB)"));
+                    }
+                    b.extend_from_slice(&(abs as u32).to_le_bytes()[..fz::pool::REF_LEN]);
+                }
+                None => b.extend_from_slice(t.as_bytes()),
+            }
+        }
+        Ok(starts)
     }
 
-    /// Encode a constant; objects get the next slot when `slot` is given (top level).
+    /// Write module record `r`'s counts, qstr and constant tables and constant objects.
+    fn module_tables(&mut self, r: usize, m: &Module, f: &MpyFile) -> Result<(), FreezeError> {
+        let n_qstrs = f.qstr_count();
+        let n_consts = f.const_count();
+        let nq = u16::try_from(n_qstrs)
+            .ok()
+            .filter(|&n| n & mrec::FLAG_PACKAGE == 0)
+            .ok_or(FreezeError::TooLarge("qstr table (32767)"))?;
+        let nc =
+            u16::try_from(n_consts).map_err(|_| FreezeError::TooLarge("constant table (65535)"))?;
+        let flag = if m.is_package { mrec::FLAG_PACKAGE } else { 0 };
+        self.put_u16(r + mrec::N_QSTRS, nq | flag);
+        self.put_u16(r + mrec::N_CONSTS, nc);
+        let mut t = Vec::with_capacity(2 * (n_qstrs + n_consts));
+        for q in f.qstrs() {
+            let id = self.qstr(q.as_str())?;
+            t.extend_from_slice(&id.to_le_bytes());
+        }
+        // Constant objects follow the table; large payloads go last, so that the entries
+        // (which count 2-byte units from the objects' start) reach every object.
+        let mut objs = Objects::default();
+        let mut slot = 0u16;
+        let mut deferred = Vec::new();
+        for (i, c) in f.consts().enumerate() {
+            let large = match c {
+                Const::Bytes(b) => b.len() >= LARGE_OBJECT,
+                Const::Int(x) | Const::Float(x) | Const::Complex(x) => x.len() >= LARGE_OBJECT,
+                _ => false,
+            };
+            let e = if large {
+                deferred.push((i, c, slot));
+                slot = next_slot(slot)?;
+                0
+            } else {
+                self.constant(&m.name, &mut objs, c, Some(&mut slot), 0)?
+            };
+            t.extend_from_slice(&e.to_le_bytes());
+        }
+        for (i, c, mut s) in deferred {
+            let e = self.constant(&m.name, &mut objs, c, Some(&mut s), 0)?;
+            t[2 * (n_qstrs + i)..2 * (n_qstrs + i) + 2].copy_from_slice(&e.to_le_bytes());
+        }
+        t.extend_from_slice(&objs.b);
+        let at = self.reserve(t.len());
+        self.a[at..at + t.len()].copy_from_slice(&t);
+        self.put_u24(r + mrec::TABLES, at)
+    }
+
+    /// Encode a constant (objects appended to `objs`); objects made at import get the
+    /// next slot when `slot` is given (top level).
     fn constant(
         &mut self,
         module: &str,
+        objs: &mut Objects,
         c: Const,
         slot: Option<&mut u16>,
         depth: usize,
-    ) -> Result<u32, FreezeError> {
-        let obj = |w: &mut Writer, kind: u8, len: usize, slot: Option<&mut u16>| {
-            let at = w.reserve(fz::OBJ_HEADER_LEN);
-            w.a[at] = kind;
-            let s = match slot {
-                Some(s) => {
-                    let v = *s;
-                    *s = s
-                        .checked_add(1)
-                        .filter(|&n| n != konst::NO_SLOT)
-                        .ok_or(FreezeError::TooLarge("constant table"))?;
-                    v
-                }
-                None => konst::NO_SLOT,
-            };
-            w.put_u16(at + 2, s);
-            w.put_u32(at + 4, Self::off32(len, "constant")?);
-            Ok::<usize, FreezeError>(at)
-        };
-        let bytes_obj = |w: &mut Writer, kind: u8, b: &[u8], slot: Option<&mut u16>| {
-            let at = obj(w, kind, b.len(), slot)?;
-            let d = w.reserve(b.len());
-            w.a[d..d + b.len()].copy_from_slice(b);
-            Ok::<u32, FreezeError>(at as u32)
-        };
+    ) -> Result<u16, FreezeError> {
         Ok(match c {
             Const::None => konst::NONE,
             Const::False => konst::FALSE,
             Const::True => konst::TRUE,
             Const::Ellipsis => konst::ELLIPSIS,
-            Const::Str(s) => (u32::from(self.qstr(s)?) << 2) | 2,
+            Const::Str(s) => self.qstr(s)?,
             Const::Int(t) => match t.parse::<i64>() {
-                Ok(v) if (-(1i64 << 30)..(1i64 << 30)).contains(&v) => ((v as i32) << 1) as u32 | 1,
-                _ => bytes_obj(self, konst::KIND_INT, t.as_bytes(), slot)?,
+                Ok(v) if (-(1i64 << 30)..(1i64 << 30)).contains(&v) => {
+                    objs.put(konst::KIND_SMALL, None, 4, &(v as i32).to_le_bytes())?
+                }
+                _ => objs.put(konst::KIND_INT, slot, t.len(), t.as_bytes())?,
             },
-            Const::Bytes(b) => bytes_obj(self, konst::KIND_BYTES, b, slot)?,
-            Const::Float(t) => bytes_obj(self, konst::KIND_FLOAT, t.as_bytes(), slot)?,
-            Const::Complex(t) => bytes_obj(self, konst::KIND_COMPLEX, t.as_bytes(), slot)?,
+            Const::Bytes(b) => objs.put(konst::KIND_BYTES, slot, b.len(), b)?,
+            Const::Float(t) => objs.put(konst::KIND_FLOAT, slot, t.len(), t.as_bytes())?,
+            Const::Complex(t) => objs.put(konst::KIND_COMPLEX, slot, t.len(), t.as_bytes())?,
             Const::Tuple(t) => {
                 if depth >= fz::MAX_CONST_DEPTH {
                     return Err(FreezeError::TooLarge("constant nesting"));
                 }
-                let at = obj(self, konst::KIND_TUPLE, t.len(), slot)?;
-                let items = self.reserve(4 * t.len());
+                let e = objs.put(konst::KIND_TUPLE, slot, t.len(), &[])?;
+                let items = objs.b.len();
+                objs.b.resize(items + 2 * t.len(), 0);
                 for (k, item) in t.iter().enumerate() {
-                    let e = self.constant(module, item, None, depth + 1)?;
-                    self.put_u32(items + 4 * k, e);
+                    let ie = self.constant(module, objs, item, None, depth + 1)?;
+                    objs.b[items + 2 * k..items + 2 * k + 2].copy_from_slice(&ie.to_le_bytes());
                 }
-                at as u32
+                e
             }
             Const::FunTable => return Err(FreezeError::Native(module.to_owned())),
         })
     }
+}
 
-    /// Write a module's raw-code table (breadth first, so each record's children are
-    /// consecutive and after it) and the function data in the same order; returns the
-    /// table's offset and its record count (without the sentinel).
-    fn raw_codes(&mut self, module: &str, root: RawCode) -> Result<(u32, u32), FreezeError> {
-        let bad = |what: &str| FreezeError::Mpy {
-            module: module.to_owned(),
-            reason: what.to_owned(),
-        };
-        let mut order = vec![root];
-        let mut i = 0;
-        while i < order.len() {
-            let rc = order[i];
-            order.extend(rc.children());
-            i += 1;
+/// Payloads from this size are placed after the other constant objects of their module.
+const LARGE_OBJECT: usize = 64;
+
+fn next_slot(s: u16) -> Result<u16, FreezeError> {
+    s.checked_add(1)
+        .filter(|&n| n != konst::NO_SLOT)
+        .ok_or(FreezeError::TooLarge("constant table"))
+}
+
+/// A module's constant objects, as written after its constant table.
+#[derive(Default)]
+struct Objects {
+    b: Vec<u8>,
+}
+
+impl Objects {
+    /// Append an object (at an even offset) and return its constant entry; `slot` is
+    /// given (and advanced) for an object made at import.
+    fn put(
+        &mut self,
+        kind: u8,
+        slot: Option<&mut u16>,
+        len: usize,
+        payload: &[u8],
+    ) -> Result<u16, FreezeError> {
+        if !self.b.len().is_multiple_of(fz::OBJ_ALIGN) {
+            self.b.push(0);
         }
-        let n = order.len();
-        // Record offsets within the table: 4 bytes, 6 with children; then the sentinel.
+        let at = self.b.len();
+        let e = u16::try_from(at / fz::OBJ_ALIGN)
+            .ok()
+            .and_then(|k| konst::OBJ_FIRST.checked_add(k))
+            .filter(|&e| e < fz::QSTR_BASE)
+            .ok_or(FreezeError::TooLarge(
+                "constant objects of a module (64 KB)",
+            ))?;
+        match slot {
+            Some(s) => {
+                self.b.push(kind | konst::SLOT);
+                put_vuint(&mut self.b, u64::from(*s));
+                *s = next_slot(*s)?;
+            }
+            None => self.b.push(kind),
+        }
+        if vuint_len(len as u64) > 4 {
+            return Err(FreezeError::TooLarge("constant (256 MB)"));
+        }
+        put_vuint(&mut self.b, len as u64);
+        self.b.extend_from_slice(payload);
+        Ok(e)
+    }
+}
+
+/// Texts stored in full in the pool, to find a text inside one of them.
+#[derive(Default)]
+struct SubstringIndex {
+    /// The texts, each followed by a 0xff byte (never in UTF-8).
+    blob: Vec<u8>,
+    /// (offset in `blob`, pool index) of each text.
+    starts: Vec<(usize, usize)>,
+    /// Offsets in `blob` of each 4-byte sequence.
+    grams: HashMap<[u8; 4], Vec<u32>>,
+}
+
+impl SubstringIndex {
+    fn add(&mut self, i: usize, t: &[u8]) {
+        let at = self.blob.len();
+        self.starts.push((at, i));
+        self.blob.extend_from_slice(t);
+        self.blob.push(0xff);
+        for (k, w) in t.windows(4).enumerate() {
+            let g = self.grams.entry([w[0], w[1], w[2], w[3]]).or_default();
+            // Bounded lists keep the search linear on repetitive inputs.
+            if g.len() < 4096 {
+                g.push((at + k) as u32);
+            }
+        }
+    }
+
+    /// (pool index, offset in its text) of a text containing `t` (4 bytes or more).
+    fn find(&self, t: &[u8]) -> Option<(usize, usize)> {
+        let g = self.grams.get(&[t[0], t[1], t[2], t[3]])?;
+        let at = *g
+            .iter()
+            .find(|&&p| self.blob.get(p as usize..p as usize + t.len()) == Some(t))?
+            as usize;
+        let k = self.starts.partition_point(|&(s, _)| s <= at) - 1;
+        let (s, i) = self.starts[k];
+        Some((i, at - s))
+    }
+}
+
+fn vuint_len(v: u64) -> usize {
+    let mut n = 1;
+    let mut v = v >> 7;
+    while v != 0 {
+        n += 1;
+        v >>= 7;
+    }
+    n
+}
+
+/// Append a module's raw-code records (breadth first from the module body, so each
+/// record's children are consecutive and after it) with their function data.
+fn write_raw_codes(module: &str, root: RawCode, b: &mut Vec<u8>) -> Result<(), FreezeError> {
+    let bad = |what: &str| FreezeError::Mpy {
+        module: module.to_owned(),
+        reason: what.to_owned(),
+    };
+    let mut order = vec![root];
+    let mut i = 0;
+    while i < order.len() {
+        let rc = order[i];
+        order.extend(rc.children());
+        i += 1;
+    }
+    let n = order.len();
+    let mut first_child = Vec::with_capacity(n);
+    let mut next = 1;
+    for rc in &order {
+        if rc.prelude().is_none() {
+            return Err(bad("raw code without a bytecode prelude"));
+        }
+        first_child.push(next);
+        next += rc.child_count();
+    }
+    let head = |rc: &RawCode| (rc.fun_data().len() as u64) << 1 | u64::from(rc.child_count() > 0);
+    // The distance to the first child depends on the records' sizes, which depend on
+    // the distances' vuint lengths: grow those until they fit.
+    let mut dist_len = vec![1usize; n];
+    let (at, dists) = loop {
         let mut at = Vec::with_capacity(n + 1);
-        let mut size = 0;
-        for rc in &order {
-            at.push(size);
-            size += match rc.child_count() {
-                0 => fz::RC_LEN,
-                1..255 => fz::RC_LEN + 2,
-                _ => fz::RC_LEN + 4,
-            };
+        let mut p = 0;
+        for (k, rc) in order.iter().enumerate() {
+            at.push(p);
+            p += vuint_len(head(rc)) + rc.fun_data().len();
+            if rc.child_count() > 0 {
+                p += vuint_len(rc.child_count() as u64) + dist_len[k];
+            }
         }
-        at.push(size);
-        let table = self.reserve(size + fz::RC_LEN);
-        let mut next_child = 1;
-        for (i, rc) in order.iter().enumerate() {
-            let r = table + at[i];
-            if rc.prelude().is_none() {
-                return Err(bad("raw code without a bytecode prelude"));
+        at.push(p);
+        let mut grew = false;
+        let mut dists = vec![0usize; n];
+        for (k, rc) in order.iter().enumerate() {
+            if rc.child_count() > 0 {
+                dists[k] = at[first_child[k]] - at[k];
+                let need = vuint_len(dists[k] as u64);
+                if need > dist_len[k] {
+                    dist_len[k] = need;
+                    grew = true;
+                }
             }
-            let n_children = rc.child_count();
-            let high = u8::try_from(n_children.min(255)).unwrap_or(255);
-            if n_children >= 255 {
-                let many = u16::try_from(n_children)
-                    .map_err(|_| FreezeError::TooLarge("children (65535)"))?;
-                self.put_u16(r + rrec::MANY_CHILDREN, many);
-            }
-            self.fixups.push(Fixup {
-                at: r + rrec::HEAD,
-                off: self.b.len(),
-                high: Some(high),
-            });
-            self.b.extend_from_slice(rc.fun_data());
-            if n_children > 0 {
-                let delta = u16::try_from(at[next_child] - at[i])
-                    .map_err(|_| FreezeError::TooLarge("raw-code table (64 KB)"))?;
-                self.put_u16(r + rrec::FIRST_CHILD, delta);
-            }
-            next_child += n_children;
         }
-        self.fixups.push(Fixup {
-            at: table + size + rrec::HEAD,
-            off: self.b.len(),
-            high: Some(0),
-        });
-        Ok((table as u32, Self::off32(n, "raw-code table")?))
+        if !grew {
+            break (at, dists);
+        }
+    };
+    let start = b.len();
+    for (k, rc) in order.iter().enumerate() {
+        debug_assert_eq!(b.len() - start, at[k]);
+        let v = head(rc);
+        if vuint_len(v) > 4 {
+            return Err(FreezeError::TooLarge("function (256 MB)"));
+        }
+        put_vuint(b, v);
+        if rc.child_count() > 0 {
+            put_vuint(b, rc.child_count() as u64);
+            // Pad the distance's vuint to the length the layout reserved.
+            put_vuint_len(b, dists[k] as u64, dist_len[k]);
+        }
+        b.extend_from_slice(rc.fun_data());
+    }
+    Ok(())
+}
+
+/// A vuint of exactly `len` bytes (leading 0x80 groups).
+fn put_vuint_len(out: &mut Vec<u8>, v: u64, len: usize) {
+    for k in (0..len).rev() {
+        let g = ((v >> (7 * k)) & 0x7f) as u8;
+        out.push(if k > 0 { g | 0x80 } else { g });
     }
 }
 
 fn builtin(text: &str) -> Option<u16> {
     rq::find_builtin(text.as_bytes(), rq::hash_bytes(text.as_bytes())).map(|q| q.0)
-}
-
-struct Body {
-    qstrs: u32,
-    n_qstrs: u32,
-    consts: u32,
-    n_consts: u32,
-    n_slots: u32,
-    raw_code: u32,
-    n_raw_codes: u32,
 }
 
 // ---------------------------------------------------------------- reading back
@@ -524,8 +672,8 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
     let mut out = Vec::new();
     let sib = f.small_int_bits();
     out.extend_from_slice(&mpy::Header::bytecode(sib).to_bytes());
-    let nq = f.module_field(r, mrec::N_QSTRS);
-    let nc = f.module_field(r, mrec::N_CONSTS);
+    let nq = f.module_n_qstrs(r);
+    let nc = f.module_n_consts(r);
     put_vuint(&mut out, nq as u64);
     put_vuint(&mut out, nc as u64);
     for i in 0..nq {
@@ -545,9 +693,9 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
         let e = f
             .module_const(r, i)
             .ok_or(FreezeError::Corrupt("constant table"))?;
-        rebuild_const(f, e, &mut out, 0)?;
+        rebuild_const(f, r, e, &mut out, 0)?;
     }
-    let mut stack = vec![(f.module_field(r, mrec::RAW_CODE), 0usize)];
+    let mut stack = vec![(f.module_raw_code(r), 0usize)];
     // Depth-first, writing each record when first visited and its children count after
     // its data, as the `.mpy` orders them.
     while let Some(&(rc, next)) = stack.last() {
@@ -585,9 +733,17 @@ fn rebuild_mpy(f: &Frozen, r: usize) -> Result<Vec<u8>, FreezeError> {
     Ok(out)
 }
 
-fn rebuild_const(f: &Frozen, e: u32, out: &mut Vec<u8>, depth: usize) -> Result<(), FreezeError> {
+fn rebuild_const(
+    f: &Frozen,
+    r: usize,
+    e: u16,
+    out: &mut Vec<u8>,
+    depth: usize,
+) -> Result<(), FreezeError> {
     use upyc_bytecode::mpy::obj;
-    let c = f.decode_const(e).ok_or(FreezeError::Corrupt("constant"))?;
+    let c = f
+        .decode_const(r, e)
+        .ok_or(FreezeError::Corrupt("constant"))?;
     match c {
         fz::ConstEntry::Imm(konst::NONE) => out.push(obj::NONE),
         fz::ConstEntry::Imm(konst::FALSE) => out.push(obj::FALSE),
@@ -636,8 +792,8 @@ fn rebuild_const(f: &Frozen, e: u32, out: &mut Vec<u8>, depth: usize) -> Result<
                 put_vuint(out, len as u64);
                 for k in 0..len {
                     let it =
-                        u32_at(f.data(), data + 4 * k).ok_or(FreezeError::Corrupt("constant"))?;
-                    rebuild_const(f, it, out, depth + 1)?;
+                        u16_at(f.data(), data + 2 * k).ok_or(FreezeError::Corrupt("constant"))?;
+                    rebuild_const(f, r, it, out, depth + 1)?;
                 }
             }
         },
