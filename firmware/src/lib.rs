@@ -307,6 +307,23 @@ pub fn stack_room() -> usize {
     core::ptr::addr_of!(_stack_start) as usize - core::ptr::addr_of!(_stack_end) as usize
 }
 
+/// The `main` of a board program: runs frozen module `module` of the image `OUT_DIR/<image>/
+/// upyc_frozen.bin` (made by build.rs) as `__main__` with a heap of `heap` bytes
+/// ([`run_on_board`]).
+#[macro_export]
+macro_rules! board_main {
+    ($image:literal, $module:literal, $heap:expr) => {
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            $crate::run_on_board(
+                include_bytes!(concat!(env!("OUT_DIR"), "/", $image, "/upyc_frozen.bin")),
+                $module,
+                $crate::take_heap!($heap),
+            )
+        }
+    };
+}
+
 /// The heap buffer, `N` bytes of `.bss`. Returns `None` on a second call.
 #[macro_export]
 macro_rules! take_heap {

@@ -77,11 +77,18 @@ impl<'h> Vm<'h> {
         r
     }
 
+    /// Print a small int. Not inlined: its digit buffer would otherwise take stack under
+    /// every other print (a str's text going out to the host, say).
+    #[inline(never)]
+    fn print_small(&mut self, out: Out, v: isize) -> PyResult<()> {
+        let mut buf = [0u8; 24];
+        let s = fmt_isize(v, &mut buf);
+        self.out(out, s)
+    }
+
     fn print_inner(&mut self, out: Out, o: Obj, repr: bool) -> PyResult<()> {
         if o.is_small() {
-            let mut buf = [0u8; 24];
-            let s = fmt_isize(o.small_value(), &mut buf);
-            return self.out(out, s);
+            return self.print_small(out, o.small_value());
         }
         match o {
             Obj::NONE => return self.out(out, b"None"),
