@@ -146,6 +146,10 @@ pub struct Vm<'h> {
     pub(crate) map_cache: [core::cell::Cell<u8>; MAP_CACHE],
     /// The lookup cache entry of the executing name-lookup instruction.
     pub(crate) cache_slot: usize,
+    /// A class dict was given something that may intercept attribute stores (or was
+    /// exposed through `__dict__`): no class counts as plain any more (see
+    /// `obj::instance::CLS_PLAIN`).
+    pub(crate) class_hooks_added: bool,
 }
 
 impl<'h> Vm<'h> {
@@ -192,6 +196,7 @@ impl<'h> Vm<'h> {
             n_frame_cache: 0,
             map_cache: [const { core::cell::Cell::new(0) }; MAP_CACHE],
             cache_slot: 0,
+            class_hooks_added: false,
         };
         vm.init().map_err(|_| InitError::HeapTooSmall)?;
         Ok(vm)
