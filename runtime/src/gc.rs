@@ -22,7 +22,7 @@ pub const WORD: usize = core::mem::size_of::<usize>();
 /// Bytes in a block (MicroPython's `MICROPY_BYTES_PER_GC_BLOCK`).
 pub const BLOCK: usize = 2 * WORD;
 /// Entries of the explicit mark stack.
-pub const MARK_STACK_LEN: usize = 64;
+pub const MARK_STACK_LEN: usize = if usize::BITS >= 64 { 1024 } else { 64 };
 
 const AT_FREE: u8 = 0;
 const AT_HEAD: u8 = 1;
@@ -476,7 +476,19 @@ impl<'h> Heap<'h> {
     pub fn finish_collect(&mut self, mut m: Marker) -> usize {
         while m.overflow {
             m.overflow = false;
-            for b in 0..self.n_blocks {
+            // Rescan the marked blocks, a table word at a time (most words have none).
+            for i in 0..self.n_blocks.div_ceil(32) {
+                let w = self.table_word(i);
+                let mut marks = w & (w >> 1) & LO_BITS;
+                while marks != 0 {
+                    let b = 32 * i + (marks.trailing_zeros() / 2) as usize;
+                    marks &= marks - 1;
+                    self.scan(&mut m, b);
+                    self.drain(&mut m);
+                }
+            }
+            // The table's last bytes, when it does not end on a whole word.
+            for b in 32 * (self.table.len() / 8)..self.n_blocks {
                 if self.atb(b) == AT_MARK {
                     self.scan(&mut m, b);
                     self.drain(&mut m);
@@ -667,7 +679,7 @@ mod tests {
 
     #[test]
     fn long_chains_overflow_the_mark_stack() {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         let mut h = Heap::new(&mut buf).unwrap();
         // A node with many children, each with a child: more than the mark stack holds.
         let n = 3 * MARK_STACK_LEN;

@@ -34,6 +34,9 @@ pub const FRAME_CACHE: usize = 8;
 /// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
 pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 64 };
 
+/// Entries of the builtins lookup cache (a power of two; see [`Vm::builtin_cache`]).
+pub const BUILTIN_CACHE: usize = if usize::BITS >= 64 { 64 } else { 8 };
+
 /// A native module a firmware (or host) adds: a name and a table of functions.
 pub struct ModuleDef {
     /// Module name, as imported.
@@ -150,6 +153,15 @@ pub struct Vm<'h> {
     /// exposed through `__dict__`): no class counts as plain any more (see
     /// `obj::instance::CLS_PLAIN`).
     pub(crate) class_hooks_added: bool,
+    /// New keys added to any dict so far (wrapping): a dict that had no key `k` when
+    /// this was `n` still has none while it is `n`.
+    pub(crate) dict_inserts: usize,
+    /// Builtins found by name lookups (direct-mapped by the lookup cache slot): (globals
+    /// dict, name, `dict_inserts` then, the builtin). Valid while `dict_inserts` is
+    /// unchanged: the globals dict still lacks the name, so the lookup goes to the
+    /// builtins (an immutable table). Not roots: builtins are immediates, and the dict
+    /// is only compared.
+    pub(crate) builtin_cache: [(Obj, u16, usize, Obj); BUILTIN_CACHE],
 }
 
 impl<'h> Vm<'h> {
@@ -197,6 +209,8 @@ impl<'h> Vm<'h> {
             map_cache: [const { core::cell::Cell::new(0) }; MAP_CACHE],
             cache_slot: 0,
             class_hooks_added: false,
+            dict_inserts: 0,
+            builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
         };
         vm.init().map_err(|_| InitError::HeapTooSmall)?;
         Ok(vm)

@@ -284,6 +284,7 @@ impl<'h> Vm<'h> {
         self.heap.set_obj(t, e, key);
         self.heap.set_obj(t, e + 1, value);
         self.heap.set_int(t, T_NUSED, used + 1);
+        self.dict_inserts = self.dict_inserts.wrapping_add(1);
         let n = self.dict_len(d);
         self.heap.set_int(d, 1, n + 1);
         Ok(())
@@ -328,6 +329,8 @@ impl<'h> Vm<'h> {
             }
         }
         self.heap.set_int(nt, T_NUSED, used);
+        // (Not new keys, but a new table: count it too, to be safe.)
+        self.dict_inserts = self.dict_inserts.wrapping_add(1);
         if self.heap.get_obj(d, 2) == old && !old.is_null() {
             self.heap.free(old);
         }

@@ -1345,10 +1345,19 @@ impl<'h> Vm<'h> {
 
     /// Look `q` up in globals then builtins.
     pub(crate) fn load_global(&mut self, g: Obj, q: crate::Qstr) -> PyResult<Obj> {
+        let slot = self.cache_slot & (super::BUILTIN_CACHE - 1);
+        if let Some(&(cg, cq, ci, cv)) = self.builtin_cache.get(slot) {
+            if cg == g && cq == q.0 && ci == self.dict_inserts && !cv.is_null() {
+                return Ok(cv);
+            }
+        }
         if let Some(v) = self.dict_get_q(g, q) {
             return Ok(v);
         }
         if let Some(v) = crate::builtins::lookup(self, q) {
+            if let Some(e) = self.builtin_cache.get_mut(slot) {
+                *e = (g, q.0, self.dict_inserts, v);
+            }
             return Ok(v);
         }
         Err(self.name_error(q))
