@@ -264,7 +264,7 @@ impl<'h> Heap<'h> {
             if run == 0 && b.is_multiple_of(32) && b + 32 <= to {
                 let w = self.table_word(b / 32);
                 // Bit 2k is set when entry k is free (both of its bits clear).
-                let free = !(w | (w >> 1)) & 0x5555_5555_5555_5555;
+                let free = !(w | (w >> 1)) & LO_BITS;
                 if free == 0 {
                     b += 32;
                     continue;
@@ -295,11 +295,16 @@ impl<'h> Heap<'h> {
     pub fn alloc_raw(&mut self, n_bytes: usize) -> Option<usize> {
         let n = n_bytes.max(1).div_ceil(BLOCK);
         let from = self.next_fit.max(self.first_free);
-        let start = match self.find_run(from, self.n_blocks, n) {
-            Some(s) => s,
-            None => {
-                let to = (from + n).min(self.n_blocks);
-                self.find_run(self.first_free, to, n)?
+        let start = if n == 1 && from < self.n_blocks && self.atb(from) == AT_FREE {
+            // The commonest case (a float, a small tuple): the next block is free.
+            from
+        } else {
+            match self.find_run(from, self.n_blocks, n) {
+                Some(s) => s,
+                None => {
+                    let to = (from + n).min(self.n_blocks);
+                    self.find_run(self.first_free, to, n)?
+                }
             }
         };
         self.set_atb(start, AT_HEAD);

@@ -24,9 +24,14 @@ impl<'h> Vm<'h> {
     pub fn new_float(&mut self, v: f64) -> PyResult<Obj> {
         let o = self.alloc(TypeId::FLOAT, header::LEAF, 1 + 8usize.div_ceil(WORD))?;
         let bits = v.to_bits();
-        self.heap
-            .bytes_mut(o.offset() + WORD, 8)
-            .copy_from_slice(&bits.to_le_bytes());
+        if cfg!(all(target_pointer_width = "64", target_endian = "little")) {
+            // The same bytes, as one word store.
+            self.heap.set(o, 1, bits as usize);
+        } else {
+            self.heap
+                .bytes_mut(o.offset() + WORD, 8)
+                .copy_from_slice(&bits.to_le_bytes());
+        }
         Ok(o)
     }
 
@@ -36,10 +41,15 @@ impl<'h> Vm<'h> {
     }
 
     /// The value of a float object.
+    #[inline]
     pub fn float_value(&self, o: Obj) -> f64 {
-        let b = self.heap.bytes(o.offset() + WORD, 8);
+        if cfg!(all(target_pointer_width = "64", target_endian = "little")) {
+            return f64::from_bits(self.heap.get(o, 1) as u64);
+        }
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
+        if let Some(b) = self.heap.bytes(o.offset() + WORD, 8).get(..8) {
+            a.copy_from_slice(b);
+        }
         f64::from_le_bytes(a)
     }
 
