@@ -182,7 +182,7 @@ fn exit_status(vm: &mut Vm, ok: bool) -> i32 {
 pub struct Console {
     out: Option<HostStream>,
     err: Option<HostStream>,
-    buf: [u8; 48],
+    buf: [u8; 32],
     len: usize,
 }
 
@@ -192,7 +192,7 @@ impl Console {
         Console {
             out: hio::hstdout().ok(),
             err: hio::hstderr().ok(),
-            buf: [0; 48],
+            buf: [0; 32],
             len: 0,
         }
     }

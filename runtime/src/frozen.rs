@@ -1242,7 +1242,6 @@ impl<'h> Vm<'h> {
         let Some(info) = f.module(idx) else {
             return Ok(None);
         };
-        let r = info.record;
         let m = self.new_module(key)?;
         self.root(m)?;
         let g = self.module_globals(m);
@@ -1251,6 +1250,33 @@ impl<'h> Vm<'h> {
             self.dict_set(g, Obj::qstr(q!("__path__")), key)?;
         }
         self.dict_set(self.modules, key, m)?;
+        // The module's function is made in a helper whose locals leave the stack before the
+        // module body runs (this frame stays under everything the module does).
+        let res = self.frozen_module_function(&f, &info, g).and_then(|fun| {
+            self.root(fun)?;
+            self.exec_code(fun, m)
+        });
+        if res.is_err() {
+            let e = self.take_exception();
+            let _ = self.dict_del(self.modules, key);
+            self.pending = e;
+            return Err(crate::PyErr);
+        }
+        self.bind_in_parent(key, m)?;
+        Ok(Some(m))
+    }
+
+    /// The function object of a frozen module's top-level code, with the context (globals
+    /// `g`, the image's tables, the module's constant objects) that its code runs in.
+    #[inline(never)]
+    fn frozen_module_function(
+        &mut self,
+        f: &Frozen<'static>,
+        info: &FrozenModule<'static>,
+        g: Obj,
+    ) -> PyResult<Obj> {
+        let r = info.record;
+        let mark = self.roots_mark();
         let res = (|| {
             let n_slots = (0..info.n_consts)
                 .filter(|&k| {
@@ -1272,7 +1298,7 @@ impl<'h> Vm<'h> {
             for k in 0..info.n_consts {
                 let c = f.module_const(r, k).and_then(|e| f.decode_const(r, e));
                 if let Some(c @ ConstEntry::Obj { slot, .. }) = c {
-                    let o = self.make_const(&f, r, c, 0)?;
+                    let o = self.make_const(f, r, c, 0)?;
                     if (slot as usize) < n_slots {
                         self.heap
                             .set_obj(made, crate::obj::tuple::T_ITEMS + slot as usize, o);
@@ -1286,18 +1312,10 @@ impl<'h> Vm<'h> {
             self.heap.set_obj(ctx, CTX_MADE, made);
             self.root(ctx)?;
             let rc = rom(f.module_raw_code(r));
-            let fun = fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)?;
-            self.root(fun)?;
-            self.exec_code(fun, m)
+            fun::new_function(self, rc, ctx, Obj::NULL, Obj::NULL, Obj::NULL)
         })();
-        if res.is_err() {
-            let e = self.take_exception();
-            let _ = self.dict_del(self.modules, key);
-            self.pending = e;
-            return Err(crate::PyErr);
-        }
-        self.bind_in_parent(key, m)?;
-        Ok(Some(m))
+        self.unroot_to(mark);
+        res
     }
 
     /// Import frozen module `name` (registered in `sys.modules` under its name).

@@ -22,8 +22,9 @@ pub const WORD: usize = core::mem::size_of::<usize>();
 /// Bytes in a block (MicroPython's `MICROPY_BYTES_PER_GC_BLOCK`).
 pub const BLOCK: usize = 2 * WORD;
 /// Entries of the explicit mark stack (on the Rust stack during a collection; when it
-/// overflows, marking goes on by rescanning the heap, so a short one only costs time).
-pub const MARK_STACK_LEN: usize = if usize::BITS >= 64 { 64 } else { 16 };
+/// overflows, marking goes on by rescanning the heap, so a short one only costs time: a
+/// host's multi-megabyte heap wants a deep one, a microcontroller's stack a short one).
+pub const MARK_STACK_LEN: usize = if usize::BITS >= 64 { 1024 } else { 16 };
 
 const AT_FREE: u8 = 0;
 const AT_HEAD: u8 = 1;
@@ -138,26 +139,27 @@ impl<'h> Heap<'h> {
         self.n_blocks
     }
 
-    /// Read the word at byte offset `off` of the block area (0 outside the heap).
+    /// Read the word at byte offset `off` of the block area (0 outside the heap). `off`
+    /// is word-aligned (every object is): an unaligned one reads the word holding it.
     #[cfg_attr(target_pointer_width = "32", inline(never))]
     #[cfg_attr(not(target_pointer_width = "32"), inline)]
     pub fn rd(&self, off: usize) -> usize {
-        match self.blocks.get(off..off.wrapping_add(WORD)) {
-            Some(s) => {
-                let mut b = [0u8; WORD];
-                b.copy_from_slice(s);
-                usize::from_ne_bytes(b)
-            }
+        // Whole words: one bounds check, no alignment fix-up.
+        let (words, _) = self.blocks.as_chunks::<WORD>();
+        match words.get(off / WORD) {
+            Some(w) => usize::from_ne_bytes(*w),
             None => 0,
         }
     }
 
-    /// Write the word at byte offset `off` of the block area (ignored outside the heap).
+    /// Write the word at byte offset `off` of the block area (ignored outside the heap;
+    /// word-aligned, as [`Heap::rd`]).
     #[cfg_attr(target_pointer_width = "32", inline(never))]
     #[cfg_attr(not(target_pointer_width = "32"), inline)]
     pub fn wr(&mut self, off: usize, v: usize) {
-        if let Some(s) = self.blocks.get_mut(off..off.wrapping_add(WORD)) {
-            s.copy_from_slice(&v.to_ne_bytes());
+        let (words, _) = self.blocks.as_chunks_mut::<WORD>();
+        if let Some(w) = words.get_mut(off / WORD) {
+            *w = v.to_ne_bytes();
         }
     }
 
@@ -264,7 +266,7 @@ impl<'h> Heap<'h> {
             if run == 0 && b.is_multiple_of(32) && b + 32 <= to {
                 let w = self.table_word(b / 32);
                 // Bit 2k is set when entry k is free (both of its bits clear).
-                let free = !(w | (w >> 1)) & 0x5555_5555_5555_5555;
+                let free = !(w | (w >> 1)) & LO_BITS;
                 if free == 0 {
                     b += 32;
                     continue;
@@ -295,11 +297,16 @@ impl<'h> Heap<'h> {
     pub fn alloc_raw(&mut self, n_bytes: usize) -> Option<usize> {
         let n = n_bytes.max(1).div_ceil(BLOCK);
         let from = self.next_fit.max(self.first_free);
-        let start = match self.find_run(from, self.n_blocks, n) {
-            Some(s) => s,
-            None => {
-                let to = (from + n).min(self.n_blocks);
-                self.find_run(self.first_free, to, n)?
+        let start = if n == 1 && from < self.n_blocks && self.atb(from) == AT_FREE {
+            // The commonest case (a float, a small tuple): the next block is free.
+            from
+        } else {
+            match self.find_run(from, self.n_blocks, n) {
+                Some(s) => s,
+                None => {
+                    let to = (from + n).min(self.n_blocks);
+                    self.find_run(self.first_free, to, n)?
+                }
             }
         };
         self.set_atb(start, AT_HEAD);
@@ -479,67 +486,68 @@ impl<'h> Heap<'h> {
     pub fn finish_collect(&mut self, m: &mut Marker) -> usize {
         while m.overflow {
             m.overflow = false;
-            for b in 0..self.n_blocks {
+            // Rescan the marked blocks, a table word at a time (most words have none).
+            for i in 0..self.n_blocks.div_ceil(32) {
+                let w = self.table_word(i);
+                let mut marks = w & (w >> 1) & LO_BITS;
+                while marks != 0 {
+                    let b = 32 * i + (marks.trailing_zeros() / 2) as usize;
+                    marks &= marks - 1;
+                    self.scan(m, b);
+                    self.drain(m);
+                }
+            }
+            // The table's last bytes, when it does not end on a whole word.
+            for b in 32 * (self.table.len() / 8)..self.n_blocks {
                 if self.atb(b) == AT_MARK {
                     self.scan(m, b);
                     self.drain(m);
                 }
             }
         }
-        // Sweep, a table byte (4 blocks) at a time.
+        // Sweep, a table word (32 blocks) at a time, then the bytes after the last word.
         let mut freed = 0;
         let mut first_free = None;
         // Inside an unmarked allocation: its tail blocks are freed too.
         let mut freeing = false;
-        let n_bytes = self.n_blocks.div_ceil(4);
-        for i in 0..n_bytes {
+        let n_words = self.table.len() / 8;
+        for i in 0..n_words {
+            let w = self.table_word(i);
+            if w == 0 {
+                // 32 free blocks (or past the last block): ends an allocation.
+                freeing = false;
+                first_free.get_or_insert(32 * i);
+                continue;
+            }
+            let (out, n, cleared) = sweep_word(w, freeing, i == 0);
+            freed += n;
+            freeing = cleared >> 62 != 0;
+            let free = !(out | out >> 1) & LO_BITS;
+            if free != 0 {
+                first_free.get_or_insert(32 * i + (free.trailing_zeros() / 2) as usize);
+            }
+            if out != w {
+                if let Some(s) = self.table.get_mut(8 * i..8 * i + 8) {
+                    s.copy_from_slice(&out.to_le_bytes());
+                }
+            }
+        }
+        for i in 8 * n_words..self.table.len() {
             let Some(&byte) = self.table.get(i) else {
                 break;
             };
-            if byte == 0 {
-                // Four free blocks (or past the last block): ends an allocation.
-                freeing = false;
-                first_free.get_or_insert(4 * i);
-                continue;
-            }
-            let mut out = byte;
-            for k in 0..4 {
-                let b = 4 * i + k;
-                if b >= self.n_blocks {
-                    break;
-                }
-                let shift = 2 * k;
-                match (byte >> shift) & 3 {
-                    AT_MARK => {
-                        out = (out & !(3 << shift)) | (AT_HEAD << shift);
-                        freeing = false;
-                    }
-                    AT_HEAD => {
-                        if b == 0 {
-                            freeing = false;
-                            continue;
-                        }
-                        out &= !(3 << shift);
-                        first_free.get_or_insert(b);
-                        freed += 1;
-                        freeing = true;
-                    }
-                    AT_TAIL => {
-                        if freeing {
-                            out &= !(3 << shift);
-                            freed += 1;
-                        }
-                    }
-                    _ => {
-                        freeing = false;
-                        first_free.get_or_insert(b);
-                    }
-                }
+            let (out, n, cleared) = sweep_word(u64::from(byte), freeing, i == 0);
+            freed += n;
+            freeing = cleared >> 6 & 1 != 0;
+            let free = !(out | out >> 1) & 0x55;
+            if free != 0 {
+                first_free.get_or_insert(4 * i + (free.trailing_zeros() / 2) as usize);
             }
             if let Some(slot) = self.table.get_mut(i) {
-                *slot = out;
+                *slot = out as u8;
             }
         }
+        let first_free = first_free.map(|b| b.min(self.n_blocks));
         // Block 0 stays reserved.
         self.set_atb(0, AT_HEAD);
         self.used_blocks -= freed;
@@ -577,6 +585,37 @@ impl<'h> Heap<'h> {
             collections: self.collections,
         }
     }
+}
+
+/// Bit 2k of a table word: the low bit of entry k.
+const LO_BITS: u64 = 0x5555_5555_5555_5555;
+
+/// Sweep one table word (32 entries, entry k in bits 2k..2k+2): unmarked heads and the
+/// tails that follow them (also leading tails when `freeing`: the allocation began in an
+/// earlier word) become free, marks become heads. Returns the new word, the blocks freed
+/// and the mask of freed entries (when the last entry was freed, the next word's leading
+/// tails are freed too). `first`: this word holds the reserved block 0, which is left alone.
+///
+/// All 32 entries at once: a run of tails is a run of ones in `tt` (both bits of each
+/// tail entry), and adding a one at the run's first bit (the entry after a freed head)
+/// carries through exactly that run, clearing it.
+#[inline]
+fn sweep_word(w: u64, freeing: bool, first: bool) -> (u64, usize, u64) {
+    let lo = w & LO_BITS;
+    let hi = (w >> 1) & LO_BITS;
+    let mut heads = lo & !hi;
+    if first {
+        heads &= !1;
+    }
+    let marks = lo & hi;
+    let tails = hi & !lo;
+    let tt = tails | tails << 1;
+    let carry = heads << 2 | u64::from(freeing);
+    let freed_tails = tt & !tt.wrapping_add(carry);
+    let cleared = freed_tails | heads | heads << 1;
+    let out = w & !(cleared | marks << 1);
+    let n = (heads.count_ones() + freed_tails.count_ones() / 2) as usize;
+    (out, n, cleared)
 }
 
 /// State of a collection in progress.
@@ -650,7 +689,7 @@ mod tests {
 
     #[test]
     fn long_chains_overflow_the_mark_stack() {
-        let mut buf = vec![0u8; 64 * 1024];
+        let mut buf = vec![0u8; 256 * 1024];
         let mut h = Heap::new(&mut buf).unwrap();
         // A node with many children, each with a child: more than the mark stack holds.
         let n = 3 * MARK_STACK_LEN;
@@ -727,6 +766,60 @@ mod tests {
         };
         for n in 1..40 {
             assert_eq!(h.find_run(1, h.n_blocks(), n), naive(&h, n), "run of {n}");
+        }
+    }
+
+    /// The 32-entries-at-once sweep of a table word agrees with an entry-by-entry sweep.
+    #[test]
+    fn sweep_word_matches_entry_by_entry() {
+        let naive = |w: u64, mut freeing: bool, first: bool| {
+            let mut out = w;
+            let mut n = 0;
+            for k in 0..32 {
+                let e = (w >> (2 * k)) & 3;
+                match e as u8 {
+                    AT_MARK => {
+                        out &= !(2 << (2 * k));
+                        freeing = false;
+                    }
+                    AT_HEAD if first && k == 0 => freeing = false,
+                    AT_HEAD => {
+                        out &= !(3 << (2 * k));
+                        n += 1;
+                        freeing = true;
+                    }
+                    AT_TAIL => {
+                        if freeing {
+                            out &= !(3 << (2 * k));
+                            n += 1;
+                        }
+                    }
+                    _ => freeing = false,
+                }
+            }
+            (out, n, freeing)
+        };
+        let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+        for i in 0..20_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Bias towards tails so that long runs occur.
+            let w = if i % 2 == 0 {
+                seed
+            } else {
+                seed | 0xaaaa_aaaa_aaaa_aaaa & (seed >> 3)
+            };
+            for freeing in [false, true] {
+                for first in [false, true] {
+                    let (out, n, cleared) = sweep_word(w, freeing, first);
+                    assert_eq!(
+                        (out, n, cleared >> 62 != 0),
+                        naive(w, freeing, first),
+                        "{w:#x}"
+                    );
+                }
+            }
         }
     }
 }

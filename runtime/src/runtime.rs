@@ -1059,6 +1059,8 @@ impl<'h> Vm<'h> {
                 return Ok(Some((self.heap.get_obj(cls, CLS_BASES), Obj::NULL)));
             }
             if q == q!("__dict__") {
+                // Its dict can be changed behind store_attr's back from now on.
+                self.class_hooks_added = true;
                 return Ok(Some((self.heap.get_obj(cls, CLS_DICT), Obj::NULL)));
             }
             if q == q!("__mro__") {
@@ -1116,7 +1118,7 @@ impl<'h> Vm<'h> {
         match self.tid_of(o) {
             TypeId::INSTANCE | TypeId::EXC => {
                 let cls = self.heap.get_obj(o, INST_CLASS);
-                if self.is_user_class(cls) {
+                if self.is_user_class(cls) && !self.class_is_plain(cls) {
                     let hook = if v.is_null() {
                         q!("__delattr__")
                     } else {
@@ -1168,6 +1170,7 @@ impl<'h> Vm<'h> {
                 self.dict_store_or_delete(d, o, q, v)
             }
             TypeId::TYPE => {
+                self.note_class_store(Obj::qstr(q), v);
                 let d = self.heap.get_obj(o, CLS_DICT);
                 self.dict_store_or_delete(d, o, q, v)
             }

@@ -35,7 +35,10 @@ pub const MAX_EXT_MODULES: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Frames of returned calls kept for reuse by the next calls (see [`Vm::frame_cache`]).
 pub const FRAME_CACHE: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
-pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 32 };
+pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 16 };
+
+/// Entries of the builtins lookup cache (a power of two; see [`Vm::builtin_cache`]).
+pub const BUILTIN_CACHE: usize = if usize::BITS >= 64 { 64 } else { 1 };
 
 /// A native module a firmware (or host) adds: a name and a table of functions.
 pub struct ModuleDef {
@@ -149,6 +152,19 @@ pub struct Vm<'h> {
     pub(crate) map_cache: [core::cell::Cell<u8>; MAP_CACHE],
     /// The lookup cache entry of the executing name-lookup instruction.
     pub(crate) cache_slot: usize,
+    /// A class dict was given something that may intercept attribute stores (or was
+    /// exposed through `__dict__`): no class counts as plain any more (see
+    /// `obj::instance::CLS_PLAIN`).
+    pub(crate) class_hooks_added: bool,
+    /// New keys added to any dict so far (wrapping): a dict that had no key `k` when
+    /// this was `n` still has none while it is `n`.
+    pub(crate) dict_inserts: usize,
+    /// Builtins found by name lookups (direct-mapped by the lookup cache slot): (globals
+    /// dict, name, `dict_inserts` then, the builtin). Valid while `dict_inserts` is
+    /// unchanged: the globals dict still lacks the name, so the lookup goes to the
+    /// builtins (an immutable table). Not roots: builtins are immediates, and the dict
+    /// is only compared.
+    pub(crate) builtin_cache: [(Obj, u16, usize, Obj); BUILTIN_CACHE],
 }
 
 impl<'h> Vm<'h> {
@@ -220,6 +236,9 @@ impl<'h> Vm<'h> {
             n_frame_cache: 0,
             map_cache: [const { core::cell::Cell::new(0) }; MAP_CACHE],
             cache_slot: 0,
+            class_hooks_added: false,
+            dict_inserts: 0,
+            builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
         }
     }
 

@@ -190,6 +190,25 @@ impl<'h> Vm<'h> {
     /// The entry remembered in the VM's lookup cache for the executing instruction is
     /// tried first; a hit found by searching is remembered there.
     pub fn dict_get_q(&self, d: Obj, q: crate::Qstr) -> Option<Obj> {
+        let (t, i) = self.dict_slot_q(d, q)?;
+        Some(self.heap.get_obj(t, i))
+    }
+
+    /// `d[q] = v` when `d` already has the qstr key `q` (true), as [`Vm::dict_get_q`]
+    /// finds it; false (nothing written) when it has not.
+    pub(crate) fn dict_replace_q(&mut self, d: Obj, q: crate::Qstr, v: Obj) -> bool {
+        match self.dict_slot_q(d, q) {
+            Some((t, i)) => {
+                self.heap.set_obj(t, i, v);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Where the value of qstr key `q` is: (table, word index).
+    #[inline]
+    fn dict_slot_q(&self, d: Obj, q: crate::Qstr) -> Option<(Obj, usize)> {
         let t = self.table(d);
         if t.is_null() {
             return None;
@@ -202,7 +221,7 @@ impl<'h> Vm<'h> {
             if e < self.heap.get_int(t, T_NUSED) {
                 let at = T_INDEX + n_index + 2 * e;
                 if self.heap.get_obj(t, at) == key {
-                    return Some(self.heap.get_obj(t, at + 1));
+                    return Some((t, at + 1));
                 }
             }
         }
@@ -220,7 +239,7 @@ impl<'h> Vm<'h> {
                 if let (Some(c), Ok(b)) = (cache, u8::try_from(slot - 1)) {
                     c.set(b);
                 }
-                return Some(self.heap.get_obj(t, e + 1));
+                return Some((t, e + 1));
             }
             i = (i + 1) & mask;
         }
@@ -265,6 +284,7 @@ impl<'h> Vm<'h> {
         self.heap.set_obj(t, e, key);
         self.heap.set_obj(t, e + 1, value);
         self.heap.set_int(t, T_NUSED, used + 1);
+        self.dict_inserts = self.dict_inserts.wrapping_add(1);
         let n = self.dict_len(d);
         self.heap.set_int(d, 1, n + 1);
         Ok(())
@@ -309,6 +329,8 @@ impl<'h> Vm<'h> {
             }
         }
         self.heap.set_int(nt, T_NUSED, used);
+        // (Not new keys, but a new table: count it too, to be safe.)
+        self.dict_inserts = self.dict_inserts.wrapping_add(1);
         if self.heap.get_obj(d, 2) == old && !old.is_null() {
             self.heap.free(old);
         }

@@ -24,9 +24,14 @@ impl<'h> Vm<'h> {
     pub fn new_float(&mut self, v: f64) -> PyResult<Obj> {
         let o = self.alloc(TypeId::FLOAT, header::LEAF, 1 + 8usize.div_ceil(WORD))?;
         let bits = v.to_bits();
-        self.heap
-            .bytes_mut(o.offset() + WORD, 8)
-            .copy_from_slice(&bits.to_le_bytes());
+        if cfg!(all(target_pointer_width = "64", target_endian = "little")) {
+            // The same bytes, as one word store.
+            self.heap.set(o, 1, bits as usize);
+        } else {
+            self.heap
+                .bytes_mut(o.offset() + WORD, 8)
+                .copy_from_slice(&bits.to_le_bytes());
+        }
         Ok(o)
     }
 
@@ -36,10 +41,15 @@ impl<'h> Vm<'h> {
     }
 
     /// The value of a float object.
+    #[inline]
     pub fn float_value(&self, o: Obj) -> f64 {
-        let b = self.heap.bytes(o.offset() + WORD, 8);
+        if cfg!(all(target_pointer_width = "64", target_endian = "little")) {
+            return f64::from_bits(self.heap.get(o, 1) as u64);
+        }
         let mut a = [0u8; 8];
-        a.copy_from_slice(b);
+        if let Some(b) = self.heap.bytes(o.offset() + WORD, 8).get(..8) {
+            a.copy_from_slice(b);
+        }
         f64::from_le_bytes(a)
     }
 
@@ -322,8 +332,18 @@ fn isqrt_u128(n: u128) -> u128 {
     root
 }
 
-/// Square root, correctly rounded (exact integer arithmetic on the significand).
+/// Square root, correctly rounded: the host's (IEEE 754 requires it correctly rounded,
+/// so the result is the same) with the `std` feature, else [`soft_sqrt`].
+#[inline]
 pub fn sqrt(x: f64) -> f64 {
+    #[cfg(feature = "std")]
+    return x.sqrt();
+    #[cfg(not(feature = "std"))]
+    soft_sqrt(x)
+}
+
+/// Square root, correctly rounded (exact integer arithmetic on the significand).
+pub fn soft_sqrt(x: f64) -> f64 {
     if x.is_nan() || x < 0.0 {
         return f64::NAN;
     }
@@ -567,3 +587,30 @@ pub static METHODS: [NativeDef; 5] = [
     method(q!("is_integer"), is_integer),
     getter(q!("real"), real),
 ];
+
+#[cfg(test)]
+mod tests {
+    /// The soft square root (the target's) is the correctly rounded one, as the host's.
+    #[test]
+    fn soft_sqrt_matches_the_hosts() {
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        for i in 0..50_000 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            // Positive doubles of all exponents, subnormals included, and small integers.
+            let x = if i % 4 == 0 {
+                (seed % 100_000) as f64
+            } else {
+                f64::from_bits(seed >> 1)
+            };
+            let (a, b) = (super::soft_sqrt(x), x.sqrt());
+            assert!(
+                a.to_bits() == b.to_bits() || a.is_nan() && b.is_nan(),
+                "{x:e}"
+            );
+        }
+        assert!(super::soft_sqrt(-1.0).is_nan());
+        assert_eq!(super::soft_sqrt(f64::INFINITY), f64::INFINITY);
+    }
+}

@@ -34,6 +34,12 @@ pub const CLS_MRO: usize = 4;
 /// Class: the builtin type it ultimately derives from (tagged type id).
 pub const CLS_NATIVE: usize = 5;
 const CLS_WORDS: usize = 6;
+/// Class header flag: no class of its MRO has `__setattr__`, `__delattr__` or a
+/// possible data descriptor when it was created, and it derives from no builtin type, so
+/// `instance.attr = v` just stores in the instance dict. Stores into class dicts that
+/// could break this for any class set [`Vm::class_hooks_added`] (see
+/// [`Vm::note_class_store`]) instead of tracking subclasses.
+pub const CLS_PLAIN: usize = 4;
 
 /// Instance: class.
 pub const INST_CLASS: usize = 1;
@@ -129,7 +135,78 @@ impl<'h> Vm<'h> {
         let mt = self.tuple_from_items(it, 0, it.len)?;
         self.heap.set_obj(c, CLS_MRO, mt);
         self.heap.set_int(c, CLS_NATIVE, native.0 as usize);
+        if native == TypeId::OBJECT && self.mro_is_plain(mt) {
+            self.heap
+                .set(c, 0, crate::obj::header::make(TypeId::TYPE, CLS_PLAIN));
+        }
         Ok(c)
+    }
+
+    /// Whether no class of an MRO has `__setattr__`/`__delattr__` or an attribute that
+    /// may be a data descriptor (a property, or an instance of a class with `__set__`
+    /// or `__delete__`).
+    fn mro_is_plain(&self, mro: Obj) -> bool {
+        for i in 0..self.tuple_len(mro) {
+            let x = self.tuple_get(mro, i);
+            if !self.is_user_class(x) {
+                continue;
+            }
+            let d = self.heap.get_obj(x, CLS_DICT);
+            for e in 0..self.dict_used(d) {
+                if let Some((k, v)) = self.dict_entry(d, e) {
+                    if self.is_attr_hook_name(k) || self.may_be_data_descriptor(v) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    /// Whether `k` is `__setattr__`, `__delattr__`, `__set__` or `__delete__`.
+    fn is_attr_hook_name(&self, k: Obj) -> bool {
+        [
+            q!("__setattr__"),
+            q!("__delattr__"),
+            q!("__set__"),
+            q!("__delete__"),
+        ]
+        .iter()
+        .any(|&h| {
+            k == Obj::qstr(h) || !k.is_qstr() && self.is_str(k) && self.str_eq(k, Obj::qstr(h))
+        })
+    }
+
+    /// Record a store of `v` as attribute `k` of a class: if it could make some class
+    /// not plain any more, no class is taken as plain from now on.
+    pub(crate) fn note_class_store(&mut self, k: Obj, v: Obj) {
+        if self.is_attr_hook_name(k) || self.may_be_data_descriptor(v) {
+            self.class_hooks_added = true;
+        }
+    }
+
+    /// Whether `v`, a class attribute, may intercept stores to instances (see
+    /// [`CLS_PLAIN`]).
+    pub(crate) fn may_be_data_descriptor(&self, v: Obj) -> bool {
+        if !v.is_heap() {
+            return false;
+        }
+        match self.heap.tid(v) {
+            TypeId::PROPERTY => true,
+            TypeId::INSTANCE => {
+                let c = self.heap.get_obj(v, INST_CLASS);
+                self.class_lookup_user(c, q!("__set__")).is_some()
+                    || self.class_lookup_user(c, q!("__delete__")).is_some()
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether stores to instances of user class `cls` go straight to the instance
+    /// dict (see [`CLS_PLAIN`]).
+    #[inline]
+    pub(crate) fn class_is_plain(&self, cls: Obj) -> bool {
+        !self.class_hooks_added && crate::obj::header::flags(self.heap.header(cls)) & CLS_PLAIN != 0
     }
 
     fn mro_append(&mut self, all: Obj, b: Obj) -> PyResult<()> {

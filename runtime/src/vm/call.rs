@@ -384,7 +384,7 @@ impl<'h> Vm<'h> {
 
     /// A zeroed frame object of `n_words` words: a cached one of the same size if
     /// there is one, else a new allocation.
-    fn alloc_frame(&mut self, n_words: usize) -> PyResult<Obj> {
+    pub(super) fn alloc_frame(&mut self, n_words: usize) -> PyResult<Obj> {
         let blocks = (n_words * WORD).div_ceil(BLOCK);
         let n = self.n_frame_cache;
         for i in (0..n).rev() {

@@ -122,6 +122,21 @@ fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
     }
 }
 
+/// `is`, `is not`, and `==`/`!=` of an object with itself when that is an immediate
+/// or a qstr (equal to itself; a heap or image object may not be: a NaN, `__eq__`).
+/// `None`: the general operator decides.
+#[inline(always)]
+fn identity_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
+    use op::BinaryOp as B;
+    match op {
+        B::Is => Some(Obj::bool(a == b)),
+        B::IsNot => Some(Obj::bool(a != b)),
+        B::Equal if a == b && !a.is_heap() && !a.is_rom() => Some(Obj::TRUE),
+        B::NotEqual if a == b && !a.is_heap() && !a.is_rom() => Some(Obj::FALSE),
+        _ => None,
+    }
+}
+
 /// A decoded `CALL_*` instruction (see [`Vm::call_operands`]).
 struct CallSite {
     /// The callee.
@@ -366,11 +381,12 @@ impl<'h> Vm<'h> {
         if t.is_rom() {
             return self.frozen_ctx_qstr(t, i);
         }
-        if i < self.tuple_len(t) {
-            Some(self.tuple_get(t, i).qstr_value())
-        } else {
-            None
+        // The loader's tuple of qstr objects (read directly: this is every name operand).
+        if !t.is_heap() || self.heap.tid(t) != TypeId::TUPLE || i >= self.heap.get_int(t, 1) {
+            return None;
         }
+        let q = self.heap.get_obj(t, crate::obj::tuple::T_ITEMS + i);
+        Some(q.qstr_value())
     }
 
     /// The lookup cache entry of the current instruction (hashed from its position).
@@ -633,8 +649,13 @@ impl<'h> Vm<'h> {
                 op::LOAD_SUBSCR => {
                     let idx = self.pop(fs)?;
                     let o = self.peek(fs, 0)?;
-                    self.save_fs(fs);
-                    let v = self.subscr(o, idx)?;
+                    let v = match self.seq_slot(o, idx, false) {
+                        Some((base, i)) => self.heap.get_obj(base, i),
+                        None => {
+                            self.save_fs(fs);
+                            self.subscr(o, idx)?
+                        }
+                    };
                     self.set_peek(fs, 0, v)?;
                 }
                 op::STORE_FAST_N => {
@@ -667,15 +688,23 @@ impl<'h> Vm<'h> {
                     self.cache_slot = Self::cache_slot_of(fs);
                     let o = self.pop(fs)?;
                     let v = self.pop(fs)?;
-                    self.save_fs(fs);
-                    self.store_attr(o, q, v)?;
+                    if !self.store_field(o, q, v) {
+                        self.save_fs(fs);
+                        self.store_attr(o, q, v)?;
+                    }
                 }
                 op::STORE_SUBSCR => {
                     let idx = self.pop(fs)?;
                     let o = self.pop(fs)?;
                     let v = self.pop(fs)?;
-                    self.save_fs(fs);
-                    self.store_subscr(o, idx, v)?;
+                    // (v NULL: `del o[idx]`.)
+                    match self.seq_slot(o, idx, true).filter(|_| !v.is_null()) {
+                        Some((base, i)) => self.heap.set_obj(base, i, v),
+                        None => {
+                            self.save_fs(fs);
+                            self.store_subscr(o, idx, v)?;
+                        }
+                    }
                 }
                 op::DELETE_FAST => {
                     let n = self.read_uint(fs)?;
@@ -963,6 +992,10 @@ impl<'h> Vm<'h> {
                 }
                 op::CALL_FUNCTION | op::CALL_METHOD => {
                     let c = self.call_operands(fs, opc == op::CALL_METHOD, false)?;
+                    if let Some(callee) = self.call_simple(fs, &c)? {
+                        *fs = callee;
+                        continue;
+                    }
                     let a = CallArgs {
                         self_: c.self_,
                         src: ArgSrc::Heap(fs.frame, c.first),
@@ -1104,6 +1137,8 @@ impl<'h> Vm<'h> {
                                     self.binary_op(b, lhs, rhs)?
                                 }
                             }
+                        } else if let Some(r) = identity_op(b, lhs, rhs) {
+                            r
                         } else {
                             #[cfg(feature = "float")]
                             let fast = self.float_fast_op(b, lhs, rhs);
@@ -1159,6 +1194,25 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// Where item `idx` of `o` is (object, word) when `o` is a list (or, unless `store`,
+    /// a tuple) and `idx` a small int in range, negative ones counting from the end: what
+    /// `subscr`/`store_subscr` would read or write, without the general dispatch.
+    #[inline(always)]
+    fn seq_slot(&self, o: Obj, idx: Obj, store: bool) -> Option<(Obj, usize)> {
+        if !idx.is_small() || !o.is_heap() {
+            return None;
+        }
+        let (base, first) = match self.heap.tid(o) {
+            TypeId::LIST => (self.heap.get_obj(o, 2), crate::obj::list::A_ITEMS),
+            TypeId::TUPLE if !store => (o, crate::obj::tuple::T_ITEMS),
+            _ => return None,
+        };
+        let len = self.heap.get_int(o, 1) as isize;
+        let i = idx.small_value();
+        let i = if i < 0 { i.checked_add(len)? } else { i };
+        (0 <= i && i < len).then(|| (base, first + i as usize))
+    }
+
     /// `o.q` when `o` is a plain instance whose own dict has `q` (what `load_attr`
     /// would find first), without the general lookup.
     #[inline]
@@ -1171,6 +1225,24 @@ impl<'h> Vm<'h> {
             return None;
         }
         self.dict_get_q(d, q)
+    }
+
+    /// `o.q = v` (not a deletion) when `o` is an instance of a plain class (`CLS_PLAIN`)
+    /// whose own dict has `q` already (true), without the general lookup; false: nothing
+    /// done.
+    #[inline]
+    fn store_field(&mut self, o: Obj, q: crate::Qstr, v: Obj) -> bool {
+        use crate::obj::instance::{INST_CLASS, INST_DICT};
+        // (v NULL: `del o.q`.)
+        if v.is_null() || !o.is_heap() || self.heap.tid(o) != TypeId::INSTANCE {
+            return false;
+        }
+        let cls = self.heap.get_obj(o, INST_CLASS);
+        if !self.is_user_class(cls) || !self.class_is_plain(cls) {
+            return false;
+        }
+        let d = self.heap.get_obj(o, INST_DICT);
+        !d.is_null() && self.dict_replace_q(d, q, v)
     }
 
     /// `load_method(o, q)` when `o` is a plain instance and `q` is in its own dict or
@@ -1273,10 +1345,19 @@ impl<'h> Vm<'h> {
 
     /// Look `q` up in globals then builtins.
     pub(crate) fn load_global(&mut self, g: Obj, q: crate::Qstr) -> PyResult<Obj> {
+        let slot = self.cache_slot & (super::BUILTIN_CACHE - 1);
+        if let Some(&(cg, cq, ci, cv)) = self.builtin_cache.get(slot) {
+            if cg == g && cq == q.0 && ci == self.dict_inserts && !cv.is_null() {
+                return Ok(cv);
+            }
+        }
         if let Some(v) = self.dict_get_q(g, q) {
             return Ok(v);
         }
         if let Some(v) = crate::builtins::lookup(self, q) {
+            if let Some(e) = self.builtin_cache.get_mut(slot) {
+                *e = (g, q.0, self.dict_inserts, v);
+            }
             return Ok(v);
         }
         Err(self.name_error(q))
@@ -1317,6 +1398,87 @@ impl<'h> Vm<'h> {
             n_pos,
             n_kw,
         })
+    }
+
+    /// The commonest call from the loop, without the general machinery: a bytecode
+    /// function (or a bound method of one), not a generator or closure, called with
+    /// exactly its positional parameters and nothing else. Pushes its frame and returns
+    /// the callee's state; `None`: not such a call (nothing done).
+    #[inline]
+    fn call_simple(&mut self, fs: &mut Fs, c: &CallSite) -> PyResult<Option<Fs>> {
+        use upyc_bytecode::prelude::{
+            SCOPE_FLAG_DEFKWARGS, SCOPE_FLAG_GENERATOR, SCOPE_FLAG_VARARGS, SCOPE_FLAG_VARKEYWORDS,
+        };
+        const SPECIAL: usize = (SCOPE_FLAG_VARARGS
+            | SCOPE_FLAG_VARKEYWORDS
+            | SCOPE_FLAG_DEFKWARGS
+            | SCOPE_FLAG_GENERATOR) as usize;
+        if c.n_kw != 0 || !c.f.is_heap() {
+            return Ok(None);
+        }
+        let (f, slf) = match self.heap.tid(c.f) {
+            TypeId::FUNCTION => (c.f, c.self_),
+            TypeId::BOUND_METH if c.self_.is_null() => {
+                (self.heap.get_obj(c.f, 1), self.heap.get_obj(c.f, 2))
+            }
+            _ => return Ok(None),
+        };
+        if !f.is_heap()
+            || self.heap.tid(f) != TypeId::FUNCTION
+            || !self.heap.get_obj(f, fun::F_CLOSURE).is_null()
+        {
+            return Ok(None);
+        }
+        let rc = self.heap.get_obj(f, fun::F_RC);
+        let n_args = c.n_pos + usize::from(!slf.is_null());
+        let n_state = self.rc_int(rc, RC::N_STATE);
+        if self.rc_int(rc, RC::N_POS) != n_args
+            || n_args > n_state
+            || self.rc_int(rc, RC::SCOPE_FLAGS) & SPECIAL != 0
+            || self.rc_int(rc, RC::N_KWONLY) != 0
+            || self.rc_int(rc, RC::N_CELL) != 0
+        {
+            return Ok(None);
+        }
+        if self.config.max_steps != 0 {
+            self.steps += 1;
+            if self.steps > self.config.max_steps {
+                return Err(self.raise(TypeId::RUNTIME_ERROR, "step limit exceeded"));
+            }
+        }
+        // The caller resumes after this instruction with its stack cut to the function;
+        // the function and arguments stay above sp (scanned with the frame).
+        self.save_fs(fs);
+        let n_exc = self.rc_int(rc, RC::N_EXC);
+        let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
+        init_frame(self, frame, f, n_state, n_exc);
+        let top = F_STATE + n_state - 1;
+        let mut first = c.first;
+        let mut i = 0;
+        if !slf.is_null() {
+            self.heap.set_obj(frame, top, slf);
+            i = 1;
+        }
+        while i < n_args {
+            let x = self.heap.get_obj(fs.frame, first);
+            self.heap.set_obj(frame, top - i, x);
+            first += 1;
+            i += 1;
+        }
+        self.push_frame(frame, FrameMode::Call, Obj::NULL)?;
+        let code_off = self.rc_int(rc, RC::CODE_OFF);
+        Ok(Some(Fs {
+            frame,
+            ip: code_off,
+            ip0: code_off,
+            sp: 0,
+            n_state,
+            exc_sp: 0,
+            n_exc,
+            code: self.code_of(rc),
+            ctx: self.heap.get_obj(f, fun::F_CTX),
+            rc,
+        }))
     }
 
     /// Call from the loop. Returns true if a frame was pushed (the caller reloads).
