@@ -1256,14 +1256,7 @@ impl<'h> Vm<'h> {
             self.root(fun)?;
             self.exec_code(fun, m)
         });
-        if res.is_err() {
-            let e = self.take_exception();
-            let _ = self.dict_del(self.modules, key);
-            self.pending = e;
-            return Err(crate::PyErr);
-        }
-        self.bind_in_parent(key, m)?;
-        Ok(Some(m))
+        self.finish_import(key, m, res).map(Some)
     }
 
     /// The function object of a frozen module's top-level code, with the context (globals

@@ -395,6 +395,13 @@ impl<'h> Vm<'h> {
         }
         self.dict_set(self.modules, key, m)?;
         let r = self.exec_mpy_in(m, data);
+        self.finish_import(key, m, r)
+    }
+
+    /// End the import of module `m` (registered in `sys.modules` under `key`) whose body
+    /// ran with result `r`: a module that failed leaves `sys.modules` (its exception stays
+    /// pending); one that ran is bound in its parent package.
+    pub(crate) fn finish_import<T>(&mut self, key: Obj, m: Obj, r: PyResult<T>) -> PyResult<Obj> {
         if r.is_err() {
             let e = self.take_exception();
             let _ = self.dict_del(self.modules, key);
