@@ -195,3 +195,42 @@ fn freeze_and_inspect_commands() {
         String::from_utf8_lossy(&err)
     );
 }
+
+/// A frozen module named like a builtin one (`gc`) is imported instead of it (frozen
+/// modules come first) and has only its own attributes: the builtin's native functions are
+/// not looked up for it. The builtin `time` still answers from its table.
+#[test]
+fn frozen_module_named_like_a_builtin_has_only_its_own_attributes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("gc.py"), "x = 1\n").unwrap();
+    std::fs::write(
+        src.join("main.py"),
+        "import gc\nprint(gc.x, hasattr(gc, 'collect'))\nimport time\nprint(callable(time.sleep))\n",
+    )
+    .unwrap();
+    let image = tmp.path().join("image.bin");
+    let st = Command::new(upyc())
+        .args(["freeze", "--format", "bin", "-o"])
+        .arg(&image)
+        .arg(&src)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let (code, stdout, stderr) = run(
+        &[
+            "--frozen".as_ref(),
+            image.as_os_str(),
+            "-m".as_ref(),
+            "main".as_ref(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&stderr));
+    assert_eq!(String::from_utf8_lossy(&stdout), "1 False\nTrue\n");
+}

@@ -6,7 +6,7 @@
 //! Modules are created on first import, so an unused module costs no RAM. A module's
 //! functions are not copied into its dict: an attribute missing from the dict is looked up
 //! in the module's native table ([`module_attr`]), so an imported `time` costs a module
-//! object and a dict holding `__name__`, not a dict entry per function.
+//! object of three words, with no dict until one is needed ([`Vm::module_dict`]).
 
 pub mod board;
 pub mod errno;
@@ -20,7 +20,7 @@ pub mod time;
 pub mod ustruct;
 
 use crate::builtins::{tables, NativeDef, TABLES};
-use crate::obj::Obj;
+use crate::obj::{Obj, TypeId};
 use crate::vm::Vm;
 use crate::PyResult;
 
@@ -69,9 +69,21 @@ fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
     }))
 }
 
+/// Module header flag: a builtin module (made by [`builtin_module`]), whose missing
+/// attributes come from its native table or the board. A frozen or `.mpy` module that
+/// happens to have a builtin's name does not have it.
+const MOD_BUILTIN: usize = 4;
+
+fn is_builtin(vm: &Vm, m: Obj) -> bool {
+    crate::obj::header::flags(vm.heap.header(m)) & MOD_BUILTIN != 0
+}
+
 /// The native table whose functions are the attributes of builtin module `m` (a module
 /// object), found by the module's name.
 fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
+    if !is_builtin(vm, m) {
+        return None;
+    }
     let name = vm.heap.get_obj(m, 1);
     match classify(vm, vm.str_ref(name).map(|r| vm.sbytes(r))?)? {
         Kind::Table(t) => Some(t),
@@ -88,6 +100,9 @@ pub fn module_attr(vm: &mut Vm, m: Obj, q: crate::qstr::Qstr) -> Option<Obj> {
             .iter()
             .position(|d| d.name == q)
             .map(|i| Obj::native_fun(t, i as u16));
+    }
+    if !is_builtin(vm, m) {
+        return None;
     }
     board::module_attr(vm, m, q)
 }
@@ -117,6 +132,8 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
         Kind::Board => vm.new_builtin_module(key)?,
         _ => vm.new_module(key)?,
     };
+    vm.heap
+        .set(m, 0, crate::obj::header::make(TypeId::MODULE, MOD_BUILTIN));
     vm.root(m)?;
     match kind {
         Kind::Table(tables::SYS) => sys::init(vm, m)?,
