@@ -48,6 +48,23 @@ fn run(args: &[&std::ffi::OsStr], cwd: &Path) -> (i32, Vec<u8>, Vec<u8>) {
     (out.status.code().unwrap_or(-1), out.stdout, out.stderr)
 }
 
+/// `upyc freeze OPTIONS -o OUT SRC`, which must succeed.
+fn freeze(options: &[&str], out: &Path, src: &Path) {
+    let st = Command::new(upyc())
+        .arg("freeze")
+        .args(options)
+        .arg("-o")
+        .arg(out)
+        .arg(src)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
 #[test]
 fn frozen_fixtures_match_mpy_runs() {
     let run_dir = upyc_testkit::fixtures().join("run");
@@ -124,17 +141,7 @@ fn freeze_and_inspect_commands() {
     let tmp = tempfile::tempdir().unwrap();
     let src = upyc_testkit::fixtures().join("run/modules");
     let obj = tmp.path().join("out.o");
-    let st = Command::new(upyc())
-        .args(["freeze", "--target", "thumbv7m-none-eabi", "-O2", "-o"])
-        .arg(&obj)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    freeze(&["--target", "thumbv7m-none-eabi", "-O2"], &obj, &src);
     let out = Command::new(upyc())
         .arg("inspect")
         .arg(&obj)
@@ -211,17 +218,7 @@ fn frozen_module_named_like_a_builtin_has_only_its_own_attributes() {
     )
     .unwrap();
     let image = tmp.path().join("image.bin");
-    let st = Command::new(upyc())
-        .args(["freeze", "--format", "bin", "-o"])
-        .arg(&image)
-        .arg(&src)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
+    freeze(&["--format", "bin"], &image, &src);
     let (code, stdout, stderr) = run(
         &[
             "--frozen".as_ref(),
