@@ -20,7 +20,7 @@ pub mod time;
 pub mod ustruct;
 
 use crate::builtins::{tables, NativeDef, TABLES};
-use crate::obj::{Obj, TypeId};
+use crate::obj::Obj;
 use crate::vm::Vm;
 use crate::PyResult;
 
@@ -69,26 +69,17 @@ fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
     }))
 }
 
-/// Module header flag: a builtin module (made by [`builtin_module`]), whose missing
-/// attributes come from its native table or the board. A frozen or `.mpy` module that
-/// happens to have a builtin's name does not have it.
-const MOD_BUILTIN: usize = 4;
-
-fn is_builtin(vm: &Vm, m: Obj) -> bool {
-    crate::obj::header::flags(vm.heap.header(m)) & MOD_BUILTIN != 0
-}
+/// A builtin module's `native` word for the hardware modules (table ids are below it).
+const NATIVE_BOARD: isize = 0x100;
 
 /// The native table whose functions are the attributes of builtin module `m` (a module
-/// object), found by the module's name.
+/// object), from its `native` word.
 fn module_table(vm: &Vm, m: Obj) -> Option<u8> {
-    if !is_builtin(vm, m) {
-        return None;
-    }
-    let name = vm.heap.get_obj(m, 1);
-    match classify(vm, vm.str_ref(name).map(|r| vm.sbytes(r))?)? {
-        Kind::Table(t) => Some(t),
-        _ => None,
-    }
+    let native = vm.heap.get_obj(m, crate::obj::module::MODULE_NATIVE);
+    native
+        .is_small()
+        .then(|| u8::try_from(native.small_value()).ok())
+        .flatten()
 }
 
 /// An attribute of module `m` that its dict lacks: a function of its native table, or a
@@ -101,10 +92,11 @@ pub fn module_attr(vm: &mut Vm, m: Obj, q: crate::qstr::Qstr) -> Option<Obj> {
             .position(|d| d.name == q)
             .map(|i| Obj::native_fun(t, i as u16));
     }
-    if !is_builtin(vm, m) {
-        return None;
+    let native = vm.heap.get_obj(m, crate::obj::module::MODULE_NATIVE);
+    if native == Obj::small_unchecked(NATIVE_BOARD) {
+        return board::module_attr(vm, m, q);
     }
-    board::module_attr(vm, m, q)
+    None
 }
 
 /// The names [`module_attr`] answers from module `m`'s native table (for `dir()` and
@@ -125,15 +117,26 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
     if matches!(kind, Kind::Board) && !board::available(vm) {
         return Ok(None);
     }
+    // Where the module's attributes beyond its dict come from ([`module_attr`]).
+    let native = match kind {
+        Kind::Table(t) => Obj::small_unchecked(t as isize),
+        Kind::Board => Obj::small_unchecked(NATIVE_BOARD),
+        _ => Obj::NULL,
+    };
     let m = match kind {
         // Functions come from the table, hardware attributes from the board and static
-        // tables ([`module_attr`]): no dict until one is needed.
-        Kind::Table(t) if t != tables::SYS && t != tables::MATH => vm.new_builtin_module(key)?,
-        Kind::Board => vm.new_builtin_module(key)?,
-        _ => vm.new_module(key)?,
+        // tables: no dict until one is needed.
+        Kind::Table(t) if t != tables::SYS && t != tables::MATH => {
+            vm.new_builtin_module(key, native)?
+        }
+        Kind::Board => vm.new_builtin_module(key, native)?,
+        _ => {
+            let m = vm.new_module(key)?;
+            vm.heap
+                .set_obj(m, crate::obj::module::MODULE_NATIVE, native);
+            m
+        }
     };
-    vm.heap
-        .set(m, 0, crate::obj::header::make(TypeId::MODULE, MOD_BUILTIN));
     vm.root(m)?;
     match kind {
         Kind::Table(tables::SYS) => sys::init(vm, m)?,

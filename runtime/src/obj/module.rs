@@ -2,7 +2,9 @@
 //!
 //! Corresponds to MicroPython's `py/objmodule.c` and `py/builtinimport.c`.
 //!
-//! Layout: `[header, name (str), globals dict]`.
+//! Layout: `[header, name (str), globals dict, native]`: `native` is null for a Python
+//! module and a small int for a builtin one, naming where its other attributes come from
+//! ([`crate::modules::module_attr`]).
 //!
 //! Import order for a name: `sys.modules`; the builtin modules (`sys`, `gc`, `time`,
 //! `micropython`, `math`, and those registered with [`Vm::register_module`]); then each
@@ -14,6 +16,11 @@ use crate::obj::{Obj, TypeId};
 use crate::qstr::Qstr;
 use crate::vm::{Fmt, Vm};
 use crate::{q, ModuleFile, PyResult};
+
+/// Words of a module object (two heap blocks, as three would take).
+const MODULE_WORDS: usize = 4;
+/// Slot of a module's `native` word (see the module docs).
+pub(crate) const MODULE_NATIVE: usize = 3;
 
 /// Longest module file path handed to the host.
 pub const MAX_PATH: usize = 256;
@@ -40,28 +47,30 @@ impl<'h> Vm<'h> {
             let g = self.dict_new(4)?;
             self.root(g)?;
             self.dict_set(g, Obj::qstr(q!("__name__")), name)?;
-            let m = self.alloc(TypeId::MODULE, 0, 3)?;
+            let m = self.alloc(TypeId::MODULE, 0, MODULE_WORDS)?;
             self.heap.set_obj(m, 1, name);
             self.heap.set_obj(m, 2, g);
+            self.heap.set_obj(m, MODULE_NATIVE, Obj::NULL);
             Ok(m)
         })();
         self.unroot_to(mark);
         r
     }
 
-    /// A builtin module without a dict: its attributes come from native tables
+    /// A builtin module without a dict: its attributes come from where `native` says
     /// ([`crate::modules::module_attr`]) and `__name__` from the module itself, so importing
-    /// one costs a three-word object. A dict is made when one is needed
+    /// one costs a four-word object. A dict is made when one is needed
     /// ([`Vm::module_dict`]).
-    pub(crate) fn new_builtin_module(&mut self, name: Obj) -> PyResult<Obj> {
+    pub(crate) fn new_builtin_module(&mut self, name: Obj, native: Obj) -> PyResult<Obj> {
         let mark = self.roots_mark();
         let r = self
             .root(name)
-            .and_then(|_| self.alloc(TypeId::MODULE, 0, 3));
+            .and_then(|_| self.alloc(TypeId::MODULE, 0, MODULE_WORDS));
         self.unroot_to(mark);
         let m = r?;
         self.heap.set_obj(m, 1, name);
         self.heap.set_obj(m, 2, Obj::NULL);
+        self.heap.set_obj(m, MODULE_NATIVE, native);
         Ok(m)
     }
 
