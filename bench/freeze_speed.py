@@ -48,34 +48,33 @@ def main():
         os.mkdir(empty)
         if "--base" in sys.argv:
             base = sys.argv[sys.argv.index("--base") + 1]
-            print(f"{'program':10} {'base s':>8} {'this s':>9} {'this/base':>12}")
-            prod = 1.0
-            for p, m in zip(progs, mpys):
-                best_b = best_t = float("inf")
-                for _ in range(rounds):
-                    tb, rcb, outb = timed([base, "run", m], tmp)
-                    tt, rct, outt = timed([UPYC, "run", m], tmp)
-                    if (rcb, outb) != (rct, outt):
-                        sys.exit(f"{p}: outputs differ")
-                    best_b, best_t = min(best_b, tb), min(best_t, tt)
-                prod *= best_t / best_b
-                print(f"{p:10} {best_b:8.3f} {best_t:9.3f} {best_t / best_b:12.3f}")
-            print(f"geometric mean this/base (.mpy runs): {prod ** (1 / len(progs)):.3f}")
+            compare(progs, mpys, rounds, ("base", "this", " (.mpy runs)"),
+                    lambda p, m: (([base, "run", m], tmp), ([UPYC, "run", m], tmp)))
             return
-        print(f"{'program':10} {'.mpy s':>8} {'frozen s':>9} {'frozen/.mpy':>12}")
-        prod = 1.0
-        for p, m in zip(progs, mpys):
-            best_m = best_f = float("inf")
-            for _ in range(rounds):
-                tm, rcm, outm = timed([UPYC, "run", m], tmp)
-                tf, rcf, outf = timed([UPYC, "run", "--frozen", img, "-m", p], empty)
-                if (rcm, outm) != (rcf, outf):
-                    sys.exit(f"{p}: outputs differ")
-                best_m, best_f = min(best_m, tm), min(best_f, tf)
-            prod *= best_f / best_m
-            print(f"{p:10} {best_m:8.3f} {best_f:9.3f} {best_f / best_m:12.3f}")
-        print(f"geometric mean frozen/.mpy: {prod ** (1 / len(progs)):.3f}")
+        compare(progs, mpys, rounds, (".mpy", "frozen", ""),
+                lambda p, m: (([UPYC, "run", m], tmp),
+                              ([UPYC, "run", "--frozen", img, "-m", p], empty)))
 
+
+def compare(progs, mpys, rounds, labels, runs):
+    """Times the two runs (argv, cwd) that `runs(program, mpy)` gives for each program,
+    alternating, best of `rounds`; their outputs must agree. Prints b/a per program and
+    the geometric mean."""
+    a, b, note = labels
+    print(f"{'program':10} {a + ' s':>8} {b + ' s':>9} {b + '/' + a:>12}")
+    prod = 1.0
+    for p, m in zip(progs, mpys):
+        run_a, run_b = runs(p, m)
+        best_a = best_b = float("inf")
+        for _ in range(rounds):
+            ta, rca, outa = timed(*run_a)
+            tb, rcb, outb = timed(*run_b)
+            if (rca, outa) != (rcb, outb):
+                sys.exit(f"{p}: outputs differ")
+            best_a, best_b = min(best_a, ta), min(best_b, tb)
+        prod *= best_b / best_a
+        print(f"{p:10} {best_a:8.3f} {best_b:9.3f} {best_b / best_a:12.3f}")
+    print(f"geometric mean {b}/{a}{note}: {prod ** (1 / len(progs)):.3f}")
 
 if __name__ == "__main__":
     main()
