@@ -31,6 +31,14 @@ impl BoardHost {
         }
     }
 
+    /// [`BoardHost::new`] built in `slot`. Not inlined: the value it builds on the way
+    /// leaves the stack with it, so the caller's frame (live while a program runs) holds
+    /// only the slot.
+    #[inline(never)]
+    pub fn new_in(slot: &mut core::mem::MaybeUninit<BoardHost>) -> &mut BoardHost {
+        slot.write(BoardHost::new())
+    }
+
     /// Print a level change of pin `pin` (`D13 -> 1`).
     fn report(&mut self, pin: u8, high: Option<bool>) {
         let Some(high) = high else {

@@ -81,35 +81,68 @@ pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
 /// `ram: heap_size=N heap_peak=N stack_peak=N` on stdout and exit: 0 on success, 1 after an
 /// uncaught exception (traceback on stderr), [`EXIT_BAD_IMAGE`] if the image is refused.
 pub fn run_on_board(image: &'static [u8], module: &str, heap: Option<&'static mut [u8]>) -> ! {
-    let mut host = board::BoardHost::new();
     let Some(heap) = heap else { exit(EXIT_NO_VM) };
     let Some(mut core) = cortex_m::Peripherals::take() else {
         exit(EXIT_NO_VM)
     };
     clock::start(&mut core.SYST);
-    let (code, stats) = {
-        let mut slot = core::mem::MaybeUninit::uninit();
-        let Some(vm) = start_vm(&mut slot, heap, &mut host) else {
-            exit(EXIT_NO_VM)
-        };
-        let frozen = match upyc_runtime::Frozen::from_static(image) {
-            Ok(f) => f,
-            Err(e) => {
-                host.console.stderr(e.message().as_bytes());
-                host.console.stderr(b"\n");
-                exit(EXIT_BAD_IMAGE)
-            }
-        };
-        if vm.set_frozen(frozen).is_err() {
-            host.console.stderr(b"firmware: frozen image refused\n");
+    let mut host = core::mem::MaybeUninit::uninit();
+    let host = board::BoardHost::new_in(&mut host);
+    let mut slot = core::mem::MaybeUninit::uninit();
+    match run_frozen(&mut slot, heap, host, image, module) {
+        Ok((code, stats)) => report_ram(&mut host.console, code, stats),
+        Err(message) => {
+            host.console.stderr(message.as_bytes());
+            host.console.stderr(b"\n");
             exit(EXIT_BAD_IMAGE)
         }
-        let ok = vm.exec_frozen_as(module, "__main__").is_ok();
-        let code = exit_status(vm, ok);
-        (code, vm.heap_stats())
+    }
+}
+
+/// The part of [`run_on_board`] that runs the program: its exit status and heap figures, or
+/// why the image was refused. Not inlined, and given the VM's slot and the host by
+/// reference: the frame that stays on the stack while the program runs (`run_on_board`'s)
+/// then holds the two and nothing else, and what this one needs for the image and the
+/// status leaves with it.
+#[inline(never)]
+fn run_frozen<'h>(
+    slot: &mut core::mem::MaybeUninit<Vm<'h>>,
+    heap: &'h mut [u8],
+    host: &'h mut board::BoardHost,
+    image: &'static [u8],
+    module: &str,
+) -> Result<(i32, upyc_runtime::HeapStats), &'static str> {
+    let vm = start_frozen(slot, heap, host, image)?;
+    let ok = vm.exec_frozen_as(module, "__main__").is_ok();
+    let code = exit_status(vm, ok);
+    Ok((code, vm.heap_stats()))
+}
+
+/// Check the ROM image, start a VM over `heap` in `slot` and give it the image. Not
+/// inlined: checking the image needs more stack than running it.
+#[inline(never)]
+fn start_frozen<'s, 'h>(
+    slot: &'s mut core::mem::MaybeUninit<Vm<'h>>,
+    heap: &'h mut [u8],
+    host: &'h mut board::BoardHost,
+    image: &'static [u8],
+) -> Result<&'s mut Vm<'h>, &'static str> {
+    let frozen = upyc_runtime::Frozen::from_static(image).map_err(|e| e.message())?;
+    let Some(vm) = start_vm(slot, heap, host) else {
+        exit(EXIT_NO_VM)
     };
+    if vm.set_frozen(frozen).is_err() {
+        return Err("firmware: frozen image refused");
+    }
+    Ok(vm)
+}
+
+/// Print `ram: heap_size=N heap_peak=N stack_peak=N` and exit with `code` (or
+/// [`EXIT_STACK_OVERFLOW`]). Not inlined: its buffer is not on the stack while the program
+/// runs.
+#[inline(never)]
+fn report_ram(c: &mut Console, code: i32, stats: upyc_runtime::HeapStats) -> ! {
     let (peak, room) = (stack_peak(), stack_room());
-    let c = &mut host.console;
     let mut buf = [0; 20];
     c.stdout(b"ram: heap_size=");
     c.stdout(write_decimal(stats.total, &mut buf));
@@ -162,7 +195,9 @@ fn start_vm<'s, 'h>(
 }
 
 /// The exit status of a program run: 0, a `SystemExit`'s status, or 1 after printing an
-/// uncaught exception's traceback on stderr.
+/// uncaught exception's traceback on stderr. Not inlined: printing a traceback is not on
+/// the stack while the program runs.
+#[inline(never)]
 fn exit_status(vm: &mut Vm, ok: bool) -> i32 {
     if ok {
         return 0;
@@ -197,18 +232,16 @@ impl Console {
         }
     }
 
-    /// Write to standard output; flushed at each newline and when the buffer fills.
-    pub fn stdout(&mut self, mut b: &[u8]) {
-        while !b.is_empty() {
-            let room = self.buf.len() - self.len;
-            let n = match b.iter().position(|&c| c == b'\n') {
-                Some(nl) if nl < room => nl + 1,
-                _ => room.min(b.len()),
-            };
-            self.buf[self.len..self.len + n].copy_from_slice(&b[..n]);
-            self.len += n;
-            b = &b[n..];
-            if self.len == self.buf.len() || self.buf[self.len - 1] == b'\n' {
+    /// Write to standard output; flushed at each newline and when the buffer fills. Byte
+    /// by byte: a slice copy would call `memcpy`, whose frame (80 B on thumbv6m) sits at the
+    /// bottom of the deepest call chain of a program that prints.
+    pub fn stdout(&mut self, b: &[u8]) {
+        for &c in b {
+            if let Some(slot) = self.buf.get_mut(self.len) {
+                *slot = c;
+                self.len += 1;
+            }
+            if self.len == self.buf.len() || c == b'\n' {
                 self.flush();
             }
         }

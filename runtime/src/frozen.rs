@@ -285,6 +285,12 @@ fn usize_at(d: &[u8], off: usize) -> Option<usize> {
 /// offset after it.
 #[inline]
 fn vuint_at(d: &[u8], off: usize) -> Option<(usize, usize)> {
+    vuint_at_inline(d, off)
+}
+
+/// [`vuint_at`], always inlined (see [`Frozen::entry_at_inline`]).
+#[inline(always)]
+fn vuint_at_inline(d: &[u8], off: usize) -> Option<(usize, usize)> {
     let mut v = 0usize;
     let mut q = off;
     for _ in 0..4 {
@@ -552,7 +558,15 @@ impl<'a> Frozen<'a> {
     /// The pool entry at `p`: its text and where the next entry starts.
     #[inline]
     fn entry_at(&self, p: usize) -> Option<(&'a [u8], usize)> {
-        let (head, q) = vuint_at(self.data, p)?;
+        self.entry_at_inline(p)
+    }
+
+    /// [`Frozen::entry_at`], always inlined: for [`Frozen::pool_text`], which runs at the
+    /// bottom of the deepest call chain of a program printing a string (`print` of a
+    /// frozen string constant), where each call level costs stack.
+    #[inline(always)]
+    fn entry_at_inline(&self, p: usize) -> Option<(&'a [u8], usize)> {
+        let (head, q) = vuint_at_inline(self.data, p)?;
         let len = head >> 1;
         if head & 1 == 0 {
             let end = q.checked_add(len)?;
@@ -776,19 +790,26 @@ impl<'a> Frozen<'a> {
 
     /// Text of pool qstr `i` (empty if out of range).
     pub fn pool_text(&self, i: usize) -> &'a [u8] {
+        self.pool_entry(i).unwrap_or(&[])
+    }
+
+    #[inline(always)]
+    fn pool_entry(&self, i: usize) -> Option<&'a [u8]> {
         if i >= self.n_qstr {
-            return &[];
+            return None;
         }
-        let Some(mut p) = usize_at(self.data, self.qstr_bases + 4 * (i / QSTR_BLOCK)) else {
-            return &[];
-        };
-        for _ in 0..i % QSTR_BLOCK {
-            match self.entry_at(p) {
-                Some((_, next)) => p = next,
-                None => return &[],
+        let at = self.qstr_bases.checked_add(4 * (i / QSTR_BLOCK))?;
+        let mut p = u32::from_le_bytes(*self.data.get(at..)?.first_chunk()?) as usize;
+        // One entry_at_inline site: the entry wanted is the block's (i % QSTR_BLOCK)th.
+        let mut skip = i % QSTR_BLOCK;
+        loop {
+            let (text, next) = self.entry_at_inline(p)?;
+            if skip == 0 {
+                return Some(text);
             }
+            skip -= 1;
+            p = next;
         }
-        self.entry_at(p).map_or(&[], |(t, _)| t)
     }
 
     /// Text of a qstr id the image uses (built-in or pool).
