@@ -56,6 +56,12 @@ pub struct Heap<'h> {
     first_free: usize,
     /// Where the next allocation search starts.
     next_fit: usize,
+    /// Blocks known to be free: `[run_start, run_end)` (empty when `run_end <= run_start`).
+    /// The free run the last search found; allocations that start at the frontier and fit
+    /// in it take it without searching the table again. Only sweeping frees blocks and only
+    /// allocation and growing in place take them, so only those two keep it up to date.
+    run_start: usize,
+    run_end: usize,
     used_blocks: usize,
     peak_blocks: usize,
     collections: usize,
@@ -103,6 +109,8 @@ impl<'h> Heap<'h> {
             n_blocks,
             first_free: 1,
             next_fit: 1,
+            run_start: 0,
+            run_end: 0,
             used_blocks: 1,
             peak_blocks: 1,
             collections: 0,
@@ -254,39 +262,97 @@ impl<'h> Heap<'h> {
         }
     }
 
-    /// Find `n` free blocks in `[from, to)`: the first block of the run.
+    /// Entries `ENTRIES * i ..` of the table as one machine word (the table's length is a
+    /// multiple of the word size; entries past it read as free).
+    #[inline]
+    fn table_entries(&self, i: usize) -> usize {
+        match self.table.get(WORD * i..WORD * i + WORD) {
+            Some(s) => {
+                let mut b = [0u8; WORD];
+                b.copy_from_slice(s);
+                usize::from_le_bytes(b)
+            }
+            None => 0,
+        }
+    }
+
+    /// Find `n` free blocks in `[from, to)`: the first block of the lowest run.
     ///
-    /// While no run is open, whole table words (32 blocks) without a free entry are
-    /// skipped, and a word with one jumps straight to its first free entry.
+    /// A table word (`ENTRIES` entries) at a time: its free entries as a mask (bit `2k` for
+    /// entry `k`), narrowed to `[from, to)`; a run inside the word is a bit that survives
+    /// ANDing the mask with itself shifted by 1, 2, 4 ... entries (log2 `n` steps); a run
+    /// that crosses into the word continues the free entries at the top of the words before.
     fn find_run(&self, from: usize, to: usize, n: usize) -> Option<usize> {
-        let mut run = 0;
-        let mut start = from;
-        let mut b = from;
-        while b < to {
-            if run == 0 && b.is_multiple_of(32) && b + 32 <= to {
-                let w = self.table_word(b / 32);
-                // Bit 2k is set when entry k is free (both of its bits clear).
-                let free = !(w | (w >> 1)) & LO_BITS;
-                if free == 0 {
-                    b += 32;
-                    continue;
-                }
-                b += (free.trailing_zeros() / 2) as usize;
+        if n == 0 || from >= to {
+            return None;
+        }
+        // Free entries just below the current word, part of a run that may end in it
+        // (always fewer than n).
+        let mut carry = 0usize;
+        for j in from / ENTRIES..=(to - 1) / ENTRIES {
+            let base = j * ENTRIES;
+            let w = self.table_entries(j);
+            let mut free = !(w | (w >> 1)) & LO_ENTRIES;
+            if from > base {
+                free &= LO_ENTRIES << (2 * (from - base));
             }
-            if self.atb(b) == AT_FREE {
-                if run == 0 {
-                    start = b;
+            if to < base + ENTRIES {
+                free &= !(LO_ENTRIES << (2 * (to - base)));
+            }
+            if free == 0 {
+                carry = 0;
+                continue;
+            }
+            if carry > 0 {
+                let need = n - carry;
+                if need <= ENTRIES {
+                    let low = if need == ENTRIES {
+                        LO_ENTRIES
+                    } else {
+                        LO_ENTRIES & ((1usize << (2 * need)) - 1)
+                    };
+                    if free & low == low {
+                        return Some(base - carry);
+                    }
                 }
-                run += 1;
-                if run == n {
-                    return Some(start);
+            }
+            if n <= ENTRIES {
+                let (mut runs, mut len) = (free, 1);
+                while len < n {
+                    let k = len.min(n - len);
+                    runs &= runs >> (2 * k);
+                    len += k;
                 }
+                if runs != 0 {
+                    return Some(base + (runs.trailing_zeros() / 2) as usize);
+                }
+            }
+            carry = if free == LO_ENTRIES {
+                carry + ENTRIES
             } else {
-                run = 0;
-            }
-            b += 1;
+                // The top bit is never in the mask: 1 + 2 * (free entries at the top).
+                ((!free & LO_ENTRIES).leading_zeros() as usize - 1) / 2
+            };
         }
         None
+    }
+
+    /// The end of the free run that starts at free block `start`: the first block after it
+    /// that is not free (or the end of the heap).
+    fn free_run_end(&self, start: usize) -> usize {
+        let mut j = start / ENTRIES;
+        let mut above = LO_ENTRIES << (2 * (start % ENTRIES));
+        while j * ENTRIES < self.n_blocks {
+            let w = self.table_entries(j);
+            let used = (w | (w >> 1)) & above;
+            if used != 0 {
+                let end = j * ENTRIES + (used.trailing_zeros() / 2) as usize;
+                return end.min(self.n_blocks);
+            }
+            j += 1;
+            above = LO_ENTRIES;
+        }
+        self.n_blocks
     }
 
     /// Allocate `n_bytes` (zeroed), without collecting. Returns the byte offset.
@@ -297,17 +363,25 @@ impl<'h> Heap<'h> {
     pub fn alloc_raw(&mut self, n_bytes: usize) -> Option<usize> {
         let n = n_bytes.max(1).div_ceil(BLOCK);
         let from = self.next_fit.max(self.first_free);
-        let start = if n == 1 && from < self.n_blocks && self.atb(from) == AT_FREE {
-            // The commonest case (a float, a small tuple): the next block is free.
+        let start = if from >= self.run_start && from + n <= self.run_end {
+            // The commonest case: the blocks at the frontier are in the free run found last.
+            self.run_start = from + n;
+            from
+        } else if n == 1 && from < self.n_blocks && self.atb(from) == AT_FREE {
+            // A float, a small tuple: the next block is free (and not in the free run: it
+            // would have been taken above).
             from
         } else {
-            match self.find_run(from, self.n_blocks, n) {
+            let s = match self.find_run(from, self.n_blocks, n) {
                 Some(s) => s,
                 None => {
                     let to = (from + n).min(self.n_blocks);
                     self.find_run(self.first_free, to, n)?
                 }
-            }
+            };
+            self.run_start = s + n;
+            self.run_end = self.free_run_end(s);
+            s
         };
         self.set_atb(start, AT_HEAD);
         for t in start + 1..start + n {
@@ -402,6 +476,10 @@ impl<'h> Heap<'h> {
         }
         for i in b + have..b + want {
             self.set_atb(i, AT_TAIL);
+        }
+        if b + have < self.run_end && b + want > self.run_start {
+            // The blocks taken were in the free run: forget it.
+            self.run_end = self.run_start;
         }
         self.used_blocks += want - have;
         self.peak_blocks = self.peak_blocks.max(self.used_blocks);
@@ -589,6 +667,9 @@ impl<'h> Heap<'h> {
 
 /// Bit 2k of a table word: the low bit of entry k.
 const LO_BITS: u64 = 0x5555_5555_5555_5555;
+/// Table entries in a machine word, and the low bit of each of them.
+const ENTRIES: usize = 4 * WORD;
+const LO_ENTRIES: usize = usize::MAX / 3;
 
 /// Sweep one table word (32 entries, entry k in bits 2k..2k+2): unmarked heads and the
 /// tails that follow them (also leading tails when `freeing`: the allocation began in an
@@ -766,6 +847,120 @@ mod tests {
         };
         for n in 1..40 {
             assert_eq!(h.find_run(1, h.n_blocks(), n), naive(&h, n), "run of {n}");
+        }
+    }
+
+    /// The word-at-a-time run search agrees with a block-by-block one on random tables,
+    /// for runs shorter and longer than a table word and any `[from, to)`.
+    #[test]
+    fn find_run_matches_a_naive_search_on_random_tables() {
+        let mut seed = 0x2545_f491u32;
+        let mut next = |m: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % m
+        };
+        for round in 0..300 {
+            let mut buf = vec![0u8; 256 + 64 * next(40) as usize];
+            let mut h = Heap::new(&mut buf).unwrap();
+            let nb = h.n_blocks();
+            // Free stretches and used stretches of random lengths (long free ones too).
+            let mut b = 1;
+            let dense = next(4);
+            while b < nb {
+                let used = next(if dense == 0 { 3 } else { 6 }) as usize;
+                for k in b..(b + used).min(nb) {
+                    h.set_atb(k, if k == b { AT_HEAD } else { AT_TAIL });
+                }
+                b += used + next(if round % 2 == 0 { 8 } else { 70 }) as usize;
+            }
+            let naive = |h: &Heap, from: usize, to: usize, n: usize| {
+                let mut run = 0;
+                for b in from..to {
+                    if h.atb(b) == AT_FREE {
+                        run += 1;
+                        if run == n {
+                            return Some(b + 1 - n);
+                        }
+                    } else {
+                        run = 0;
+                    }
+                }
+                None
+            };
+            for _ in 0..40 {
+                let from = next(nb as u32) as usize;
+                let to = from + next((nb - from) as u32 + 1) as usize;
+                let long = next(3) == 0;
+                let n = 1 + next(if long { 100 } else { 12 }) as usize;
+                assert_eq!(
+                    h.find_run(from, to, n),
+                    naive(&h, from, to, n),
+                    "round {round}: run of {n} in [{from}, {to}) of {nb}"
+                );
+            }
+        }
+    }
+
+    /// Allocation (with its remembered free run), freeing, growing and shrinking in place
+    /// and collecting, in random order: every allocation lands where a block-by-block
+    /// next-fit search puts it.
+    #[test]
+    fn allocation_places_like_a_naive_next_fit() {
+        let naive_run = |h: &Heap, from: usize, to: usize, n: usize| {
+            let mut run = 0;
+            for b in from..to {
+                if h.atb(b) == AT_FREE {
+                    run += 1;
+                    if run == n {
+                        return Some(b + 1 - n);
+                    }
+                } else {
+                    run = 0;
+                }
+            }
+            None
+        };
+        let mut seed = 0x1234_5678u32;
+        let mut next = |m: u32| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % m
+        };
+        let mut buf = vec![0u8; 24 * 1024];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let mut live: std::vec::Vec<Obj> = std::vec::Vec::new();
+        for step in 0..20_000 {
+            match next(10) {
+                0..=5 => {
+                    let long = next(8) == 0;
+                    let n = 1 + next(if long { 80 } else { 6 }) as usize;
+                    let from = h.next_fit.max(h.first_free);
+                    let expected = naive_run(&h, from, h.n_blocks(), n)
+                        .or_else(|| naive_run(&h, h.first_free, (from + n).min(h.n_blocks()), n));
+                    let got = h.alloc_raw(n * BLOCK).map(|off| off / BLOCK);
+                    assert_eq!(got, expected, "step {step}: {n} blocks from {from}");
+                    if let Some(b) = got {
+                        let o = Obj::from_offset(b * BLOCK);
+                        h.set(o, 0, header::make(TypeId::TUPLE, 0));
+                        live.push(o);
+                    }
+                }
+                6 if !live.is_empty() => {
+                    let i = next(live.len() as u32) as usize;
+                    let o = live.swap_remove(i);
+                    h.free(o);
+                }
+                7 if !live.is_empty() => {
+                    let (i, n) = (next(live.len() as u32) as usize, 1 + next(12) as usize);
+                    let _ = h.resize_in_place(live[i], n * BLOCK);
+                }
+                8 => {
+                    // Keep about half of the objects.
+                    live.retain(|_| next(2) == 0);
+                    let keep = live.clone();
+                    collect(&mut h, &keep);
+                }
+                _ => {}
+            }
         }
     }
 
