@@ -712,6 +712,30 @@ mod tests {
     extern crate std;
     use std::vec;
 
+    /// Pseudo-random numbers from `seed`: each call gives one below its argument.
+    fn numbers(mut seed: u32) -> impl FnMut(u32) -> u32 {
+        move |m| {
+            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            (seed >> 8) % m
+        }
+    }
+
+    /// The first run of `n` free blocks in `[from, to)`, block by block.
+    fn naive_run(h: &Heap, from: usize, to: usize, n: usize) -> Option<usize> {
+        let mut run = 0;
+        for b in from..to {
+            if h.atb(b) == AT_FREE {
+                run += 1;
+                if run == n {
+                    return Some(b + 1 - n);
+                }
+            } else {
+                run = 0;
+            }
+        }
+        None
+    }
+
     fn collect(h: &mut Heap, roots: &[Obj]) -> usize {
         let mut m = h.begin_collect();
         for &r in roots {
@@ -831,22 +855,9 @@ mod tests {
         for &o in &keep {
             assert_eq!(h.atb(o.offset() / BLOCK), AT_HEAD);
         }
-        let naive = |h: &Heap, n: usize| {
-            let mut run = 0;
-            for b in 1..h.n_blocks() {
-                if h.atb(b) == AT_FREE {
-                    run += 1;
-                    if run == n {
-                        return Some(b + 1 - n);
-                    }
-                } else {
-                    run = 0;
-                }
-            }
-            None
-        };
         for n in 1..40 {
-            assert_eq!(h.find_run(1, h.n_blocks(), n), naive(&h, n), "run of {n}");
+            let naive = naive_run(&h, 1, h.n_blocks(), n);
+            assert_eq!(h.find_run(1, h.n_blocks(), n), naive, "run of {n}");
         }
     }
 
@@ -854,11 +865,7 @@ mod tests {
     /// for runs shorter and longer than a table word and any `[from, to)`.
     #[test]
     fn find_run_matches_a_naive_search_on_random_tables() {
-        let mut seed = 0x2545_f491u32;
-        let mut next = |m: u32| {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (seed >> 8) % m
-        };
+        let mut next = numbers(0x2545_f491u32);
         for round in 0..300 {
             let mut buf = vec![0u8; 256 + 64 * next(40) as usize];
             let mut h = Heap::new(&mut buf).unwrap();
@@ -873,20 +880,6 @@ mod tests {
                 }
                 b += used + next(if round % 2 == 0 { 8 } else { 70 }) as usize;
             }
-            let naive = |h: &Heap, from: usize, to: usize, n: usize| {
-                let mut run = 0;
-                for b in from..to {
-                    if h.atb(b) == AT_FREE {
-                        run += 1;
-                        if run == n {
-                            return Some(b + 1 - n);
-                        }
-                    } else {
-                        run = 0;
-                    }
-                }
-                None
-            };
             for _ in 0..40 {
                 let from = next(nb as u32) as usize;
                 let to = from + next((nb - from) as u32 + 1) as usize;
@@ -894,7 +887,7 @@ mod tests {
                 let n = 1 + next(if long { 100 } else { 12 }) as usize;
                 assert_eq!(
                     h.find_run(from, to, n),
-                    naive(&h, from, to, n),
+                    naive_run(&h, from, to, n),
                     "round {round}: run of {n} in [{from}, {to}) of {nb}"
                 );
             }
@@ -906,25 +899,7 @@ mod tests {
     /// next-fit search puts it.
     #[test]
     fn allocation_places_like_a_naive_next_fit() {
-        let naive_run = |h: &Heap, from: usize, to: usize, n: usize| {
-            let mut run = 0;
-            for b in from..to {
-                if h.atb(b) == AT_FREE {
-                    run += 1;
-                    if run == n {
-                        return Some(b + 1 - n);
-                    }
-                } else {
-                    run = 0;
-                }
-            }
-            None
-        };
-        let mut seed = 0x1234_5678u32;
-        let mut next = |m: u32| {
-            seed = seed.wrapping_mul(1_103_515_245).wrapping_add(12345);
-            (seed >> 8) % m
-        };
+        let mut next = numbers(0x1234_5678u32);
         let mut buf = vec![0u8; 24 * 1024];
         let mut h = Heap::new(&mut buf).unwrap();
         let mut live: std::vec::Vec<Obj> = std::vec::Vec::new();
