@@ -245,6 +245,28 @@ pub fn type_lookup(mut t: TypeId, q: Qstr) -> Option<(Obj, NativeKind)> {
     None
 }
 
+impl Vm<'_> {
+    /// [`type_lookup`] through [`Vm::type_cache`].
+    #[inline]
+    pub(crate) fn type_lookup_cached(&mut self, t: TypeId, q: Qstr) -> Option<(Obj, NativeKind)> {
+        if crate::vm::TYPE_CACHE == 0 {
+            return type_lookup(t, q);
+        }
+        let key = (t.0 as u32) << 16 | q.0 as u32;
+        let slot = (q.0 as usize).wrapping_add(7 * t.0 as usize) % crate::vm::TYPE_CACHE;
+        if let Some(&(k, r)) = self.type_cache.get(slot) {
+            if k == key {
+                return r;
+            }
+        }
+        let r = type_lookup(t, q);
+        if let Some(e) = self.type_cache.get_mut(slot) {
+            *e = (key, r);
+        }
+        r
+    }
+}
+
 // ---------------------------------------------------------------- the builtins namespace
 
 const N_FUNS: usize = 39;
@@ -1645,3 +1667,50 @@ pub fn class_name_obj(vm: &Vm, cls: Obj) -> Obj {
 /// Silence an unused warning when `obj_str` isn't in a table.
 #[allow(dead_code)]
 const _OBJ_STR: NativeFn = obj_str;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    extern crate std;
+
+    struct NoOutput;
+
+    impl crate::Host for NoOutput {
+        fn write_stdout(&mut self, _: &[u8]) {}
+        fn write_stderr(&mut self, _: &[u8]) {}
+    }
+
+    /// The builtin-type attribute cache gives what the table scan gives, for every type and
+    /// every built-in name, in two orders (so entries are both hit and evicted).
+    #[test]
+    fn type_cache_agrees_with_the_scan() {
+        let mut heap = std::vec![0u8; 64 * 1024];
+        let mut host = NoOutput;
+        let Ok(mut vm) = Vm::new(&mut heap, crate::Config::default(), &mut host) else {
+            panic!("no VM")
+        };
+        let types = 0..TypeId::COUNT as u16;
+        let mut found = 0;
+        for round in 0..4 {
+            for a in 0..if round % 2 == 0 {
+                DYN_BASE
+            } else {
+                TypeId::COUNT as u16
+            } {
+                let inner = if round % 2 == 0 {
+                    types.clone()
+                } else {
+                    1..DYN_BASE
+                };
+                for b in inner {
+                    let (t, q) = if round % 2 == 0 { (b, a) } else { (a, b) };
+                    let want = type_lookup(TypeId(t), Qstr(q));
+                    found += want.is_some() as usize;
+                    let got = vm.type_lookup_cached(TypeId(t), Qstr(q));
+                    assert!(got == want, "type {t}, qstr {q}");
+                }
+            }
+        }
+        assert!(found > 100, "only {found} attributes found");
+    }
+}

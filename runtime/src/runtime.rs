@@ -1041,7 +1041,7 @@ impl<'h> Vm<'h> {
                 } else {
                     tid
                 };
-                match builtins::type_lookup(t, q) {
+                match self.type_lookup_cached(t, q) {
                     Some((v, kind)) => self.bind_class_attr(v, kind, o, Obj::type_obj(t)).map(Some),
                     None => Ok(None),
                 }

@@ -37,6 +37,10 @@ pub const FRAME_CACHE: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
 pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 16 };
 
+/// Entries of the builtin-type attribute cache (see [`Vm::type_cache`]); none on 32-bit
+/// targets, where RAM counts more than the scan it saves.
+pub const TYPE_CACHE: usize = if usize::BITS >= 64 { 64 } else { 0 };
+
 /// Entries of the builtins lookup cache (a power of two; see [`Vm::builtin_cache`]).
 pub const BUILTIN_CACHE: usize = if usize::BITS >= 64 { 64 } else { 1 };
 
@@ -165,6 +169,11 @@ pub struct Vm<'h> {
     /// builtins (an immutable table). Not roots: builtins are immediates, and the dict
     /// is only compared.
     pub(crate) builtin_cache: [(Obj, u16, usize, Obj); BUILTIN_CACHE],
+    /// Attributes of builtin types (`builtins::type_lookup`: a scan of the type's method
+    /// table, then its bases'), direct-mapped by type and name: (type << 16 | name, what
+    /// the scan found). The tables are constant, so an entry never goes stale; key 0 (the
+    /// null name) is an empty entry. Not roots: native functions are immediates.
+    pub(crate) type_cache: [(u32, Option<(Obj, crate::builtins::NativeKind)>); TYPE_CACHE],
 }
 
 impl<'h> Vm<'h> {
@@ -239,6 +248,7 @@ impl<'h> Vm<'h> {
             class_hooks_added: false,
             dict_inserts: 0,
             builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
+            type_cache: [(0, None); TYPE_CACHE],
         }
     }
 
