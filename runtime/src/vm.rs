@@ -37,6 +37,10 @@ pub const FRAME_CACHE: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Entries of the lookup cache (a power of two; see [`Vm::map_cache`]).
 pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 16 };
 
+/// Caller states kept by the simple call path for the return (a power of two, or none; see
+/// [`Vm::ret_cache`]).
+pub const RET_CACHE: usize = if usize::BITS >= 64 { 16 } else { 0 };
+
 /// Entries of the builtins lookup cache (a power of two; see [`Vm::builtin_cache`]).
 pub const BUILTIN_CACHE: usize = if usize::BITS >= 64 { 64 } else { 1 };
 
@@ -165,6 +169,12 @@ pub struct Vm<'h> {
     /// builtins (an immutable table). Not roots: builtins are immediates, and the dict
     /// is only compared.
     pub(crate) builtin_cache: [(Obj, u16, usize, Obj); BUILTIN_CACHE],
+    /// Entry `depth % RET_CACHE`: (the frame a simple call pushed at chain depth `depth`,
+    /// its caller's state then), so that its return does not reload the caller's state
+    /// from the caller's frame. Every frame push at that depth replaces or clears the
+    /// entry, so one naming the returning frame is that frame's call (the caller has not
+    /// run since). Not roots: the frames are in the chain. None on 32-bit targets (RAM).
+    pub(crate) ret_cache: [(Obj, dispatch::Fs); RET_CACHE],
 }
 
 impl<'h> Vm<'h> {
@@ -239,6 +249,7 @@ impl<'h> Vm<'h> {
             class_hooks_added: false,
             dict_inserts: 0,
             builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
+            ret_cache: [(Obj::NULL, dispatch::Fs::EMPTY); RET_CACHE],
         }
     }
 

@@ -87,8 +87,36 @@ pub(crate) struct Code {
 
 const HEAP: usize = usize::MAX;
 
+impl Fs {
+    /// A placeholder (an empty [`Vm::ret_cache`] entry).
+    pub(crate) const EMPTY: Fs = Fs {
+        frame: Obj::NULL,
+        ip: 0,
+        ip0: 0,
+        sp: 0,
+        n_state: 0,
+        exc_sp: 0,
+        n_exc: 0,
+        code: Code {
+            img: HEAP,
+            base: 0,
+            len: 0,
+        },
+        ctx: Obj::NULL,
+        rc: Obj::NULL,
+    };
+}
+
+/// The [`Vm::ret_cache`] entry of the frame at chain depth `depth`.
+#[inline(always)]
+fn ret_slot(depth: usize) -> usize {
+    // (No entries on 32-bit targets: every index is then out of range.)
+    depth & super::RET_CACHE.wrapping_sub(1)
+}
+
 /// Cached state of the executing frame.
-struct Fs {
+#[derive(Clone, Copy)]
+pub(crate) struct Fs {
     frame: Obj,
     ip: usize,
     /// Start of the current instruction.
@@ -178,6 +206,10 @@ impl<'h> Vm<'h> {
         }
         self.frame = frame;
         self.depth += 1;
+        // The caller state kept at this depth was for another frame.
+        if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
+            e.0 = Obj::NULL;
+        }
         Ok(())
     }
 
@@ -1466,6 +1498,10 @@ impl<'h> Vm<'h> {
             i += 1;
         }
         self.push_frame(frame, FrameMode::Call, Obj::NULL)?;
+        // Keep the caller's state (as just saved to its frame) for the return.
+        if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
+            *e = (frame, *fs);
+        }
         let code_off = self.rc_int(rc, RC::CODE_OFF);
         Ok(Some(Fs {
             frame,
@@ -1610,6 +1646,7 @@ impl<'h> Vm<'h> {
         let modebits = self.heap.get_int(frame, F_MODE);
         let aux = self.heap.get_obj(frame, F_AUX);
         let prev = self.heap.get_obj(frame, F_PREV);
+        let depth = self.depth;
         self.frame = prev;
         self.depth = self.depth.saturating_sub(1);
         if modebits & MODE_GEN != 0 {
@@ -1649,7 +1686,11 @@ impl<'h> Vm<'h> {
                 Ok(None)
             }
             _ => {
-                *fs = self.load_fs(prev);
+                *fs = match self.ret_cache.get(ret_slot(depth)) {
+                    // Pushed by `call_simple` from `prev`, whose state is as it left it.
+                    Some((callee, caller)) if *callee == frame => *caller,
+                    _ => self.load_fs(prev),
+                };
                 self.push(fs, v)?;
                 Ok(None)
             }
