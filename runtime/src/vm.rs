@@ -299,6 +299,12 @@ impl<'h> Vm<'h> {
         if self.heap.wants_collect() && self.gc_enabled {
             self.collect();
         }
+        #[cfg(target_pointer_width = "64")]
+        if n_words <= BLOCK / WORD {
+            if let Some(o) = self.heap.alloc_block(header::make(tid, flags), 0) {
+                return Ok(o);
+            }
+        }
         if let Some(o) = self.heap.alloc_obj(tid, flags, n_words) {
             return Ok(o);
         }
@@ -307,6 +313,21 @@ impl<'h> Vm<'h> {
             Some(o) => Ok(o),
             None => Err(self.memory_error()),
         }
+    }
+
+    /// A one-block object with words `w0` (its header) and `w1` when that takes no
+    /// search or collection (what [`Vm::alloc`] would do, then the store of `w1`);
+    /// `None`: call [`Vm::alloc`].
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    pub(crate) fn alloc_block_fast(&mut self, w0: usize, w1: usize) -> Option<Obj> {
+        if self.heap_locked != 0
+            || cfg!(feature = "gc-stress")
+            || (self.heap.wants_collect() && self.gc_enabled)
+        {
+            return None;
+        }
+        self.heap.alloc_block(w0, w1)
     }
 
     /// Grow (or shrink) an allocation to `n_words`, moving it if needed; the old object
