@@ -200,6 +200,21 @@ impl<'h> Heap<'h> {
         self.set(o, i, v << 1 | 1)
     }
 
+    /// Words `0..N` of heap object `o` (`None` unless all are in the heap): several fields
+    /// of one object for one bounds check.
+    #[inline]
+    pub fn fields<const N: usize>(&self, o: Obj) -> Option<&[[u8; WORD]; N]> {
+        let (words, _) = self.blocks.as_chunks::<WORD>();
+        words.get(o.offset() / WORD..)?.first_chunk::<N>()
+    }
+
+    /// Words `0..N` of heap object `o`, writable (as [`Heap::fields`]).
+    #[inline]
+    pub fn fields_mut<const N: usize>(&mut self, o: Obj) -> Option<&mut [[u8; WORD]; N]> {
+        let (words, _) = self.blocks.as_chunks_mut::<WORD>();
+        words.get_mut(o.offset() / WORD..)?.first_chunk_mut::<N>()
+    }
+
     /// The byte at `off` of the block area.
     #[inline]
     pub fn byte(&self, off: usize) -> Option<u8> {

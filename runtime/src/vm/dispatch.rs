@@ -293,16 +293,21 @@ impl<'h> Vm<'h> {
     }
 
     fn load_fs(&self, frame: Obj) -> Fs {
-        let f = self.heap.get_obj(frame, F_FUN);
+        // The fixed fields with one bounds check (a frame is at least that long; outside
+        // the heap every word reads 0, as `Heap::get` has it).
+        const ZERO: [[u8; crate::gc::WORD]; F_STATE] = [[0; crate::gc::WORD]; F_STATE];
+        let w = self.heap.fields::<F_STATE>(frame).unwrap_or(&ZERO);
+        let word = |i: usize| usize::from_ne_bytes(w[i]);
+        let f = Obj(word(F_FUN));
         let rc = self.heap.get_obj(f, fun::F_RC);
         Fs {
             frame,
-            ip: self.heap.get_int(frame, F_IP),
-            ip0: self.heap.get_int(frame, F_EXC_IP),
-            sp: self.heap.get_int(frame, F_SP),
-            n_state: self.heap.get_int(frame, F_NSTATE),
-            exc_sp: self.heap.get_int(frame, F_EXC_SP),
-            n_exc: self.heap.get_int(frame, F_NEXC),
+            ip: word(F_IP) >> 1,
+            ip0: word(F_EXC_IP) >> 1,
+            sp: word(F_SP) >> 1,
+            n_state: word(F_NSTATE) >> 1,
+            exc_sp: word(F_EXC_SP) >> 1,
+            n_exc: word(F_NEXC) >> 1,
             code: self.code_of(rc),
             ctx: self.heap.get_obj(f, fun::F_CTX),
             rc,
@@ -1482,8 +1487,8 @@ impl<'h> Vm<'h> {
         // the function and arguments stay above sp (scanned with the frame).
         self.save_fs(fs);
         let n_exc = self.rc_int(rc, RC::N_EXC);
+        let code_off = self.rc_int(rc, RC::CODE_OFF);
         let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
-        init_frame(self, frame, f, n_state, n_exc);
         let top = F_STATE + n_state - 1;
         let mut first = c.first;
         let mut i = 0;
@@ -1497,12 +1502,31 @@ impl<'h> Vm<'h> {
             first += 1;
             i += 1;
         }
-        self.push_frame(frame, FrameMode::Call, Obj::NULL)?;
+        if self.depth >= self.config.max_depth {
+            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
+        }
+        // What `init_frame` and `push_frame(frame, FrameMode::Call, NULL)` write, at once
+        // (the frame is new: zeroed, no generator's).
+        let tag = |v: usize| (v << 1 | 1).to_ne_bytes();
+        let prev = self.frame;
+        if let Some(w) = self.heap.fields_mut::<F_STATE>(frame) {
+            w[F_PREV] = prev.0.to_ne_bytes();
+            w[F_FUN] = f.0.to_ne_bytes();
+            w[F_IP] = tag(code_off);
+            w[F_EXC_IP] = tag(code_off);
+            w[F_SP] = tag(0);
+            w[F_EXC_SP] = tag(0);
+            w[F_MODE] = tag(FrameMode::Call as usize);
+            w[F_AUX] = Obj::NULL.0.to_ne_bytes();
+            w[F_NSTATE] = tag(n_state);
+            w[F_NEXC] = tag(n_exc);
+        }
+        self.frame = frame;
+        self.depth += 1;
         // Keep the caller's state (as just saved to its frame) for the return.
         if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
             *e = (frame, *fs);
         }
-        let code_off = self.rc_int(rc, RC::CODE_OFF);
         Ok(Some(Fs {
             frame,
             ip: code_off,
