@@ -1334,6 +1334,14 @@ impl<'h> Vm<'h> {
             B::MoreEqual => return Some(Ok(Obj::bool(x >= y))),
             _ => return None,
         };
+        // `new_float`'s commonest case, inlined here.
+        #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
+        if let Some(o) = self.alloc_block_fast(
+            crate::obj::header::make(TypeId::FLOAT, crate::obj::header::LEAF),
+            r.to_bits() as usize,
+        ) {
+            return Some(Ok(o));
+        }
         Some(self.new_float(r))
     }
 
