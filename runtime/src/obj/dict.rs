@@ -189,7 +189,7 @@ impl<'h> Vm<'h> {
     ///
     /// The entry remembered in the VM's lookup cache for the executing instruction is
     /// tried first; a hit found by searching is remembered there.
-    #[cfg_attr(target_pointer_width = "64", inline)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub fn dict_get_q(&self, d: Obj, q: crate::Qstr) -> Option<Obj> {
         let (t, i) = self.dict_slot_q(d, q)?;
         Some(self.heap.get_obj(t, i))
@@ -197,6 +197,7 @@ impl<'h> Vm<'h> {
 
     /// `d[q] = v` when `d` already has the qstr key `q` (true), as [`Vm::dict_get_q`]
     /// finds it; false (nothing written) when it has not.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn dict_replace_q(&mut self, d: Obj, q: crate::Qstr, v: Obj) -> bool {
         match self.dict_slot_q(d, q) {
             Some((t, i)) => {
