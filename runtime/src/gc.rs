@@ -208,6 +208,21 @@ impl<'h> Heap<'h> {
         self.set(o, i, v << 1 | 1)
     }
 
+    /// Words `0..N` of heap object `o` (`None` unless all are in the heap): several fields
+    /// of one object for one bounds check.
+    #[inline]
+    pub fn fields<const N: usize>(&self, o: Obj) -> Option<&[[u8; WORD]; N]> {
+        let (words, _) = self.blocks.as_chunks::<WORD>();
+        words.get(o.offset() / WORD..)?.first_chunk::<N>()
+    }
+
+    /// Words `0..N` of heap object `o`, writable (as [`Heap::fields`]).
+    #[inline]
+    pub fn fields_mut<const N: usize>(&mut self, o: Obj) -> Option<&mut [[u8; WORD]; N]> {
+        let (words, _) = self.blocks.as_chunks_mut::<WORD>();
+        words.get_mut(o.offset() / WORD..)?.first_chunk_mut::<N>()
+    }
+
     /// The byte at `off` of the block area.
     #[inline]
     pub fn byte(&self, off: usize) -> Option<u8> {
@@ -404,6 +419,40 @@ impl<'h> Heap<'h> {
             self.bytes_mut(off, n * BLOCK).fill(0);
         }
         Some(off)
+    }
+
+    /// A one-block object with words `w0` (the header) and `w1`, when the block where the
+    /// next-fit search would start is free (the commonest allocation: a float, a small
+    /// tuple): what [`Heap::alloc_raw`] then does, without the search. `None`: it is not
+    /// free (nothing done).
+    #[inline(always)]
+    pub fn alloc_block(&mut self, w0: usize, w1: usize) -> Option<Obj> {
+        const _: () = assert!(BLOCK == 2 * WORD);
+        let b = self.next_fit.max(self.first_free);
+        if b >= self.n_blocks {
+            return None;
+        }
+        let e = self.table.get_mut(b / 4)?;
+        let shift = 2 * (b & 3);
+        if (*e >> shift) & 3 != AT_FREE {
+            return None;
+        }
+        *e |= AT_HEAD << shift;
+        if b == self.first_free {
+            self.first_free = b + 1;
+        }
+        if b >= self.run_start && b < self.run_end {
+            // Taken from the remembered free run: it now starts after this block.
+            self.run_start = b + 1;
+        }
+        self.next_fit = b + 1;
+        self.used_blocks += 1;
+        self.since_collect += 1;
+        self.peak_blocks = self.peak_blocks.max(self.used_blocks);
+        let o = Obj::from_offset(b * BLOCK);
+        self.set(o, 0, w0);
+        self.set(o, 1, w1);
+        Some(o)
     }
 
     /// Allocate an object of `n_words` words (header included) and write its header.
@@ -904,7 +953,7 @@ mod tests {
         let mut h = Heap::new(&mut buf).unwrap();
         let mut live: std::vec::Vec<Obj> = std::vec::Vec::new();
         for step in 0..20_000 {
-            match next(10) {
+            match next(11) {
                 0..=5 => {
                     let long = next(8) == 0;
                     let n = 1 + next(if long { 80 } else { 6 }) as usize;
@@ -918,6 +967,14 @@ mod tests {
                         h.set(o, 0, header::make(TypeId::TUPLE, 0));
                         live.push(o);
                     }
+                }
+                9 => {
+                    // A one-block object by the search-free path, where it applies.
+                    let from = h.next_fit.max(h.first_free);
+                    let expected = naive_run(&h, from, (from + 1).min(h.n_blocks()), 1);
+                    let got = h.alloc_block(header::make(TypeId::TUPLE, 0), 0);
+                    assert_eq!(got.map(|o| o.offset() / BLOCK), expected, "step {step}");
+                    live.extend(got);
                 }
                 6 if !live.is_empty() => {
                     let i = next(live.len() as u32) as usize;
@@ -937,6 +994,28 @@ mod tests {
                 _ => {}
             }
         }
+    }
+
+    /// One-block objects taken from the front of the remembered free run move its start:
+    /// when a collection then frees one of them, an allocation there must not run over the
+    /// next one, which is still live.
+    #[test]
+    fn one_block_allocations_keep_the_free_run_true() {
+        let mut buf = vec![0u8; 4096];
+        let mut h = Heap::new(&mut buf).unwrap();
+        let tuple = header::make(TypeId::TUPLE, 0);
+        // A search finds the free run after block 0 and remembers it.
+        let a = Obj::from_offset(h.alloc_raw(2 * BLOCK).unwrap());
+        h.set(a, 0, tuple);
+        let b: std::vec::Vec<Obj> = (0..3).map(|_| h.alloc_block(tuple, 0).unwrap()).collect();
+        // The collection frees b[1] only.
+        collect(&mut h, &[a, b[0], b[2]]);
+        let c = h.alloc_raw(2 * BLOCK).unwrap() / BLOCK;
+        let live = b[2].offset() / BLOCK;
+        assert!(
+            c + 2 <= live || c > live,
+            "{c} runs over the live block {live}"
+        );
     }
 
     /// The 32-entries-at-once sweep of a table word agrees with an entry-by-entry sweep.

@@ -40,6 +40,9 @@ pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 16 };
 /// Entries of the builtin-type attribute cache (see [`Vm::type_cache`]); none on 32-bit
 /// targets, where RAM counts more than the scan it saves.
 pub const TYPE_CACHE: usize = if usize::BITS >= 64 { 64 } else { 0 };
+/// Caller states kept by the simple call path for the return (a power of two, or none; see
+/// [`Vm::ret_cache`]).
+pub const RET_CACHE: usize = if usize::BITS >= 64 { 16 } else { 0 };
 
 /// Entries of the builtins lookup cache (a power of two; see [`Vm::builtin_cache`]).
 pub const BUILTIN_CACHE: usize = if usize::BITS >= 64 { 64 } else { 1 };
@@ -174,6 +177,12 @@ pub struct Vm<'h> {
     /// the scan found). The tables are constant, so an entry never goes stale; key 0 (the
     /// null name) is an empty entry. Not roots: native functions are immediates.
     pub(crate) type_cache: [(u32, Option<(Obj, crate::builtins::NativeKind)>); TYPE_CACHE],
+    /// Entry `depth % RET_CACHE`: (the frame a simple call pushed at chain depth `depth`,
+    /// its caller's state then), so that its return does not reload the caller's state
+    /// from the caller's frame. Every frame push at that depth replaces or clears the
+    /// entry, so one naming the returning frame is that frame's call (the caller has not
+    /// run since). Not roots: the frames are in the chain. None on 32-bit targets (RAM).
+    pub(crate) ret_cache: [(Obj, dispatch::Fs); RET_CACHE],
 }
 
 impl<'h> Vm<'h> {
@@ -249,6 +258,7 @@ impl<'h> Vm<'h> {
             dict_inserts: 0,
             builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
             type_cache: [(0, None); TYPE_CACHE],
+            ret_cache: [(Obj::NULL, dispatch::Fs::EMPTY); RET_CACHE],
         }
     }
 
@@ -298,6 +308,12 @@ impl<'h> Vm<'h> {
         if self.heap.wants_collect() && self.gc_enabled {
             self.collect();
         }
+        #[cfg(target_pointer_width = "64")]
+        if n_words <= BLOCK / WORD {
+            if let Some(o) = self.heap.alloc_block(header::make(tid, flags), 0) {
+                return Ok(o);
+            }
+        }
         if let Some(o) = self.heap.alloc_obj(tid, flags, n_words) {
             return Ok(o);
         }
@@ -306,6 +322,21 @@ impl<'h> Vm<'h> {
             Some(o) => Ok(o),
             None => Err(self.memory_error()),
         }
+    }
+
+    /// A one-block object with words `w0` (its header) and `w1` when that takes no
+    /// search or collection (what [`Vm::alloc`] would do, then the store of `w1`);
+    /// `None`: call [`Vm::alloc`].
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    pub(crate) fn alloc_block_fast(&mut self, w0: usize, w1: usize) -> Option<Obj> {
+        if self.heap_locked != 0
+            || cfg!(feature = "gc-stress")
+            || (self.heap.wants_collect() && self.gc_enabled)
+        {
+            return None;
+        }
+        self.heap.alloc_block(w0, w1)
     }
 
     /// Grow (or shrink) an allocation to `n_words`, moving it if needed; the old object

@@ -189,6 +189,7 @@ impl<'h> Vm<'h> {
     ///
     /// The entry remembered in the VM's lookup cache for the executing instruction is
     /// tried first; a hit found by searching is remembered there.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub fn dict_get_q(&self, d: Obj, q: crate::Qstr) -> Option<Obj> {
         let (t, i) = self.dict_slot_q(d, q)?;
         Some(self.heap.get_obj(t, i))
@@ -196,6 +197,7 @@ impl<'h> Vm<'h> {
 
     /// `d[q] = v` when `d` already has the qstr key `q` (true), as [`Vm::dict_get_q`]
     /// finds it; false (nothing written) when it has not.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn dict_replace_q(&mut self, d: Obj, q: crate::Qstr, v: Obj) -> bool {
         match self.dict_slot_q(d, q) {
             Some((t, i)) => {
@@ -207,24 +209,35 @@ impl<'h> Vm<'h> {
     }
 
     /// Where the value of qstr key `q` is: (table, word index).
-    #[inline]
+    ///
+    /// The lookup-cache hit (most lookups of a name at one bytecode position) is inlined
+    /// into the callers on 64-bit hosts; the search is out of line. (On 32-bit targets the
+    /// whole lookup stays one function: flash.)
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn dict_slot_q(&self, d: Obj, q: crate::Qstr) -> Option<(Obj, usize)> {
         let t = self.table(d);
         if t.is_null() {
             return None;
         }
         let key = Obj::qstr(q);
-        let n_index = self.heap.get_int(t, T_NINDEX);
-        let cache = self.map_cache.get(self.cache_slot);
-        if let Some(c) = cache {
+        if let Some(c) = self.map_cache.get(self.cache_slot) {
             let e = c.get() as usize;
             if e < self.heap.get_int(t, T_NUSED) {
-                let at = T_INDEX + n_index + 2 * e;
+                let at = T_INDEX + self.heap.get_int(t, T_NINDEX) + 2 * e;
                 if self.heap.get_obj(t, at) == key {
                     return Some((t, at + 1));
                 }
             }
         }
+        self.dict_search_q(t, key)
+    }
+
+    /// [`Vm::dict_slot_q`] past the lookup cache: search table `t` for qstr `key`.
+    #[cfg_attr(target_pointer_width = "64", inline(never))]
+    fn dict_search_q(&self, t: Obj, key: Obj) -> Option<(Obj, usize)> {
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let cache = self.map_cache.get(self.cache_slot);
         let h = self.str_hash(key);
         let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;

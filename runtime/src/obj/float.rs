@@ -22,6 +22,13 @@ use upyc_bytecode::opcode::{BinaryOp, UnaryOp};
 impl<'h> Vm<'h> {
     /// A new float object.
     pub fn new_float(&mut self, v: f64) -> PyResult<Obj> {
+        #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
+        if let Some(o) = self.alloc_block_fast(
+            header::make(TypeId::FLOAT, header::LEAF),
+            v.to_bits() as usize,
+        ) {
+            return Ok(o);
+        }
         let o = self.alloc(TypeId::FLOAT, header::LEAF, 1 + 8usize.div_ceil(WORD))?;
         let bits = v.to_bits();
         if cfg!(all(target_pointer_width = "64", target_endian = "little")) {

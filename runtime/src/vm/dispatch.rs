@@ -87,8 +87,36 @@ pub(crate) struct Code {
 
 const HEAP: usize = usize::MAX;
 
+impl Fs {
+    /// A placeholder (an empty [`Vm::ret_cache`] entry).
+    pub(crate) const EMPTY: Fs = Fs {
+        frame: Obj::NULL,
+        ip: 0,
+        ip0: 0,
+        sp: 0,
+        n_state: 0,
+        exc_sp: 0,
+        n_exc: 0,
+        code: Code {
+            img: HEAP,
+            base: 0,
+            len: 0,
+        },
+        ctx: Obj::NULL,
+        rc: Obj::NULL,
+    };
+}
+
+/// The [`Vm::ret_cache`] entry of the frame at chain depth `depth`.
+#[inline(always)]
+fn ret_slot(depth: usize) -> usize {
+    // (No entries on 32-bit targets: every index is then out of range.)
+    depth & super::RET_CACHE.wrapping_sub(1)
+}
+
 /// Cached state of the executing frame.
-struct Fs {
+#[derive(Clone, Copy)]
+pub(crate) struct Fs {
     frame: Obj,
     ip: usize,
     /// Start of the current instruction.
@@ -178,6 +206,10 @@ impl<'h> Vm<'h> {
         }
         self.frame = frame;
         self.depth += 1;
+        // The caller state kept at this depth was for another frame.
+        if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
+            e.0 = Obj::NULL;
+        }
         Ok(())
     }
 
@@ -261,16 +293,21 @@ impl<'h> Vm<'h> {
     }
 
     fn load_fs(&self, frame: Obj) -> Fs {
-        let f = self.heap.get_obj(frame, F_FUN);
+        // The fixed fields with one bounds check (a frame is at least that long; outside
+        // the heap every word reads 0, as `Heap::get` has it).
+        const ZERO: [[u8; crate::gc::WORD]; F_STATE] = [[0; crate::gc::WORD]; F_STATE];
+        let w = self.heap.fields::<F_STATE>(frame).unwrap_or(&ZERO);
+        let word = |i: usize| usize::from_ne_bytes(w[i]);
+        let f = Obj(word(F_FUN));
         let rc = self.heap.get_obj(f, fun::F_RC);
         Fs {
             frame,
-            ip: self.heap.get_int(frame, F_IP),
-            ip0: self.heap.get_int(frame, F_EXC_IP),
-            sp: self.heap.get_int(frame, F_SP),
-            n_state: self.heap.get_int(frame, F_NSTATE),
-            exc_sp: self.heap.get_int(frame, F_EXC_SP),
-            n_exc: self.heap.get_int(frame, F_NEXC),
+            ip: word(F_IP) >> 1,
+            ip0: word(F_EXC_IP) >> 1,
+            sp: word(F_SP) >> 1,
+            n_state: word(F_NSTATE) >> 1,
+            exc_sp: word(F_EXC_SP) >> 1,
+            n_exc: word(F_NEXC) >> 1,
             code: self.code_of(rc),
             ctx: self.heap.get_obj(f, fun::F_CTX),
             rc,
@@ -1297,6 +1334,14 @@ impl<'h> Vm<'h> {
             B::MoreEqual => return Some(Ok(Obj::bool(x >= y))),
             _ => return None,
         };
+        // `new_float`'s commonest case, inlined here.
+        #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
+        if let Some(o) = self.alloc_block_fast(
+            crate::obj::header::make(TypeId::FLOAT, crate::obj::header::LEAF),
+            r.to_bits() as usize,
+        ) {
+            return Some(Ok(o));
+        }
         Some(self.new_float(r))
     }
 
@@ -1450,8 +1495,8 @@ impl<'h> Vm<'h> {
         // the function and arguments stay above sp (scanned with the frame).
         self.save_fs(fs);
         let n_exc = self.rc_int(rc, RC::N_EXC);
+        let code_off = self.rc_int(rc, RC::CODE_OFF);
         let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
-        init_frame(self, frame, f, n_state, n_exc);
         let top = F_STATE + n_state - 1;
         let mut first = c.first;
         let mut i = 0;
@@ -1465,8 +1510,31 @@ impl<'h> Vm<'h> {
             first += 1;
             i += 1;
         }
-        self.push_frame(frame, FrameMode::Call, Obj::NULL)?;
-        let code_off = self.rc_int(rc, RC::CODE_OFF);
+        if self.depth >= self.config.max_depth {
+            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
+        }
+        // What `init_frame` and `push_frame(frame, FrameMode::Call, NULL)` write, at once
+        // (the frame is new: zeroed, no generator's).
+        let tag = |v: usize| (v << 1 | 1).to_ne_bytes();
+        let prev = self.frame;
+        if let Some(w) = self.heap.fields_mut::<F_STATE>(frame) {
+            w[F_PREV] = prev.0.to_ne_bytes();
+            w[F_FUN] = f.0.to_ne_bytes();
+            w[F_IP] = tag(code_off);
+            w[F_EXC_IP] = tag(code_off);
+            w[F_SP] = tag(0);
+            w[F_EXC_SP] = tag(0);
+            w[F_MODE] = tag(FrameMode::Call as usize);
+            w[F_AUX] = Obj::NULL.0.to_ne_bytes();
+            w[F_NSTATE] = tag(n_state);
+            w[F_NEXC] = tag(n_exc);
+        }
+        self.frame = frame;
+        self.depth += 1;
+        // Keep the caller's state (as just saved to its frame) for the return.
+        if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
+            *e = (frame, *fs);
+        }
         Ok(Some(Fs {
             frame,
             ip: code_off,
@@ -1610,6 +1678,7 @@ impl<'h> Vm<'h> {
         let modebits = self.heap.get_int(frame, F_MODE);
         let aux = self.heap.get_obj(frame, F_AUX);
         let prev = self.heap.get_obj(frame, F_PREV);
+        let depth = self.depth;
         self.frame = prev;
         self.depth = self.depth.saturating_sub(1);
         if modebits & MODE_GEN != 0 {
@@ -1649,7 +1718,11 @@ impl<'h> Vm<'h> {
                 Ok(None)
             }
             _ => {
-                *fs = self.load_fs(prev);
+                *fs = match self.ret_cache.get(ret_slot(depth)) {
+                    // Pushed by `call_simple` from `prev`, whose state is as it left it.
+                    Some((callee, caller)) if *callee == frame => *caller,
+                    _ => self.load_fs(prev),
+                };
                 self.push(fs, v)?;
                 Ok(None)
             }
