@@ -58,8 +58,9 @@ pub struct Heap<'h> {
     next_fit: usize,
     /// Blocks known to be free: `[run_start, run_end)` (empty when `run_end <= run_start`).
     /// The free run the last search found; allocations that start at the frontier and fit
-    /// in it take it without searching the table again. Only sweeping frees blocks and only
-    /// allocation and growing in place take them, so only those two keep it up to date.
+    /// in it take it without searching the table again. Sweeping and freeing only free
+    /// blocks; the three ways of taking them (`alloc_raw`, `alloc_block`, growing in place)
+    /// each keep it true.
     run_start: usize,
     run_end: usize,
     used_blocks: usize,
