@@ -793,6 +793,10 @@ impl<'a> Frozen<'a> {
         self.pool_entry(i).unwrap_or(&[])
     }
 
+    /// [`Frozen::pool_text`], inlined into it with everything it reads: the block's start
+    /// read in place rather than with `usize_at`, and entries decoded by
+    /// [`Frozen::entry_at_inline`]. On thumbv6m those helpers stay out of line, and each
+    /// call level at the bottom of `print`'s chain adds to the stack peak.
     #[inline(always)]
     fn pool_entry(&self, i: usize) -> Option<&'a [u8]> {
         if i >= self.n_qstr {
