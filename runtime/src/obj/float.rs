@@ -20,13 +20,26 @@ use crate::{q, PyResult};
 use upyc_bytecode::opcode::{BinaryOp, UnaryOp};
 
 impl<'h> Vm<'h> {
-    /// A new float object.
-    pub fn new_float(&mut self, v: f64) -> PyResult<Obj> {
+    /// A new float object when that takes no search or collection (one heap block on
+    /// 64-bit little-endian hosts); `None`: call [`Vm::new_float`]. Always inlined, so the
+    /// dispatch loop's float path has it without a call.
+    #[inline(always)]
+    pub(crate) fn new_float_fast(&mut self, v: f64) -> Option<Obj> {
         #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
-        if let Some(o) = self.alloc_block_fast(
+        return self.alloc_block_fast(
             header::make(TypeId::FLOAT, header::LEAF),
             v.to_bits() as usize,
-        ) {
+        );
+        #[cfg(not(all(target_pointer_width = "64", target_endian = "little")))]
+        {
+            let _ = v;
+            None
+        }
+    }
+
+    /// A new float object.
+    pub fn new_float(&mut self, v: f64) -> PyResult<Obj> {
+        if let Some(o) = self.new_float_fast(v) {
             return Ok(o);
         }
         let o = self.alloc(TypeId::FLOAT, header::LEAF, 1 + 8usize.div_ceil(WORD))?;

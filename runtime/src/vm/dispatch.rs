@@ -195,9 +195,7 @@ pub(crate) fn init_frame(vm: &mut Vm, frame: Obj, f: Obj, n_state: usize, n_exc:
 impl<'h> Vm<'h> {
     /// Link a bound frame as the innermost one.
     pub(crate) fn push_frame(&mut self, frame: Obj, mode: FrameMode, aux: Obj) -> PyResult<()> {
-        if self.depth >= self.config.max_depth {
-            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
-        }
+        self.check_depth()?;
         let gen = self.heap.get_int(frame, F_MODE) & MODE_GEN;
         self.heap.set_obj(frame, F_PREV, self.frame);
         self.heap.set_int(frame, F_MODE, mode as usize | gen);
@@ -209,6 +207,15 @@ impl<'h> Vm<'h> {
         // The caller state kept at this depth was for another frame.
         if let Some(e) = self.ret_cache.get_mut(ret_slot(self.depth)) {
             e.0 = Obj::NULL;
+        }
+        Ok(())
+    }
+
+    /// `RuntimeError` if one more frame would pass `Config::max_depth`.
+    #[inline]
+    fn check_depth(&mut self) -> PyResult<()> {
+        if self.depth >= self.config.max_depth {
+            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
         }
         Ok(())
     }
@@ -1334,12 +1341,7 @@ impl<'h> Vm<'h> {
             B::MoreEqual => return Some(Ok(Obj::bool(x >= y))),
             _ => return None,
         };
-        // `new_float`'s commonest case, inlined here.
-        #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
-        if let Some(o) = self.alloc_block_fast(
-            crate::obj::header::make(TypeId::FLOAT, crate::obj::header::LEAF),
-            r.to_bits() as usize,
-        ) {
+        if let Some(o) = self.new_float_fast(r) {
             return Some(Ok(o));
         }
         Some(self.new_float(r))
@@ -1510,9 +1512,7 @@ impl<'h> Vm<'h> {
             first += 1;
             i += 1;
         }
-        if self.depth >= self.config.max_depth {
-            return Err(self.raise(TypeId::RUNTIME_ERROR, "maximum recursion depth exceeded"));
-        }
+        self.check_depth()?;
         // What `init_frame` and `push_frame(frame, FrameMode::Call, NULL)` write, at once
         // (the frame is new: zeroed, no generator's).
         let tag = |v: usize| (v << 1 | 1).to_ne_bytes();
