@@ -456,6 +456,43 @@ impl<'h> Heap<'h> {
         Some(o)
     }
 
+    /// An object of `n` blocks (2 to 4) with header word `w0` and the rest zeroed, when the
+    /// blocks where the next-fit search would start are in the remembered free run (the
+    /// commonest allocation of a tuple, a str, an instance): what [`Heap::alloc_raw`] then
+    /// does, with the table entries set by one or two byte stores. `None`: they are not
+    /// (nothing done).
+    #[inline(always)]
+    pub fn alloc_run(&mut self, n: usize, w0: usize) -> Option<Obj> {
+        const _: () = assert!(BLOCK == 2 * WORD && AT_FREE == 0);
+        let b = self.next_fit.max(self.first_free);
+        if !(2..=4).contains(&n) || b < self.run_start || b + n > self.run_end {
+            return None;
+        }
+        let (words, _) = self.blocks.as_chunks_mut::<WORD>();
+        let w = words.get_mut(2 * b..2 * (b + n))?;
+        let (first, rest) = w.split_first_chunk_mut::<4>()?;
+        *first = [w0.to_ne_bytes(), [0; WORD], [0; WORD], [0; WORD]];
+        for x in rest {
+            *x = [0; WORD];
+        }
+        // Entries: a head, then n - 1 tails; the run's entries are AT_FREE (0), so OR them in.
+        let bits = ((0xaa & ((1u16 << (2 * n)) - 1) & !3) | AT_HEAD as u16) << (2 * (b & 3));
+        let [lo, hi] = bits.to_le_bytes();
+        *self.table.get_mut(b / 4)? |= lo;
+        if hi != 0 {
+            *self.table.get_mut(b / 4 + 1)? |= hi;
+        }
+        if b == self.first_free {
+            self.first_free = b + n;
+        }
+        self.run_start = b + n;
+        self.next_fit = b + n;
+        self.used_blocks += n;
+        self.since_collect += n;
+        self.peak_blocks = self.peak_blocks.max(self.used_blocks);
+        Some(Obj::from_offset(b * BLOCK))
+    }
+
     /// Allocate an object of `n_words` words (header included) and write its header.
     pub fn alloc_obj(&mut self, tid: TypeId, flags: usize, n_words: usize) -> Option<Obj> {
         let off = self.alloc_raw(n_words * WORD)?;
@@ -954,7 +991,7 @@ mod tests {
         let mut h = Heap::new(&mut buf).unwrap();
         let mut live: std::vec::Vec<Obj> = std::vec::Vec::new();
         for step in 0..20_000 {
-            match next(11) {
+            match next(12) {
                 0..=5 => {
                     let long = next(8) == 0;
                     let n = 1 + next(if long { 80 } else { 6 }) as usize;
@@ -976,6 +1013,24 @@ mod tests {
                     let got = h.alloc_block(header::make(TypeId::TUPLE, 0), 0);
                     assert_eq!(got.map(|o| o.offset() / BLOCK), expected, "step {step}");
                     live.extend(got);
+                }
+                10 => {
+                    // A 2-4 block object by the run path, where it applies: the same place
+                    // as the naive search, the head and tails in the table, zeroed words.
+                    let n = 2 + next(3) as usize;
+                    let from = h.next_fit.max(h.first_free);
+                    let expected = naive_run(&h, from, h.n_blocks(), n)
+                        .or_else(|| naive_run(&h, h.first_free, (from + n).min(h.n_blocks()), n));
+                    let w0 = header::make(TypeId::TUPLE, 0);
+                    if let Some(o) = h.alloc_run(n, w0) {
+                        assert_eq!(Some(o.offset() / BLOCK), expected, "step {step}");
+                        assert_eq!(h.alloc_size(o), n * BLOCK, "step {step}");
+                        assert_eq!(h.get(o, 0), w0);
+                        assert!((1..2 * n).all(|i| h.get(o, i) == 0), "step {step}");
+                        // Junk for the next object that reuses these blocks.
+                        (1..2 * n).for_each(|i| h.set(o, i, 0x5a5a_5a5a));
+                        live.push(o);
+                    }
                 }
                 6 if !live.is_empty() => {
                     let i = next(live.len() as u32) as usize;

@@ -303,16 +303,13 @@ impl<'h> Vm<'h> {
         if self.heap_locked != 0 {
             return Err(self.memory_error());
         }
+        if let Some(o) = self.alloc_fast(tid, flags, n_words) {
+            return Ok(o);
+        }
         #[cfg(feature = "gc-stress")]
         self.collect();
         if self.heap.wants_collect() && self.gc_enabled {
             self.collect();
-        }
-        #[cfg(target_pointer_width = "64")]
-        if n_words <= BLOCK / WORD {
-            if let Some(o) = self.heap.alloc_block(header::make(tid, flags), 0) {
-                return Ok(o);
-            }
         }
         if let Some(o) = self.heap.alloc_obj(tid, flags, n_words) {
             return Ok(o);
@@ -324,16 +321,47 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// Whether an allocation may skip [`Vm::alloc`]'s checks: the heap is not locked, no
+    /// collection is due (and `gc-stress` is off).
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    fn may_alloc_fast(&self) -> bool {
+        self.heap_locked == 0
+            && !cfg!(feature = "gc-stress")
+            && !(self.heap.wants_collect() && self.gc_enabled)
+    }
+
+    /// An object of up to 4 blocks (header written, the rest zeroed) when that takes no
+    /// search or collection (what [`Vm::alloc`] would do); `None`: call [`Vm::alloc`]. On
+    /// 64-bit hosts only (on a chip the shorter path is not worth its flash).
+    #[inline(always)]
+    pub(crate) fn alloc_fast(&mut self, tid: TypeId, flags: usize, n_words: usize) -> Option<Obj> {
+        #[cfg(target_pointer_width = "64")]
+        {
+            if !self.may_alloc_fast() {
+                return None;
+            }
+            let h = header::make(tid, flags);
+            if n_words <= BLOCK / WORD {
+                self.heap.alloc_block(h, 0)
+            } else {
+                self.heap.alloc_run(n_words.div_ceil(BLOCK / WORD), h)
+            }
+        }
+        #[cfg(not(target_pointer_width = "64"))]
+        {
+            let _ = (tid, flags, n_words);
+            None
+        }
+    }
+
     /// A one-block object with words `w0` (its header) and `w1` when that takes no
     /// search or collection (what [`Vm::alloc`] would do, then the store of `w1`);
     /// `None`: call [`Vm::alloc`].
     #[cfg(target_pointer_width = "64")]
     #[inline(always)]
     pub(crate) fn alloc_block_fast(&mut self, w0: usize, w1: usize) -> Option<Obj> {
-        if self.heap_locked != 0
-            || cfg!(feature = "gc-stress")
-            || (self.heap.wants_collect() && self.gc_enabled)
-        {
+        if !self.may_alloc_fast() {
             return None;
         }
         self.heap.alloc_block(w0, w1)

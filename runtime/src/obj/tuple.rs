@@ -27,13 +27,23 @@ impl<'h> Vm<'h> {
     /// A new tuple with these items.
     /// The items are rooted while the tuple is allocated.
     pub fn new_tuple(&mut self, items: &[Obj]) -> PyResult<Obj> {
-        let mark = self.roots_mark();
-        for &x in items.iter().take(16) {
-            self.root(x)?;
-        }
-        let t = self.alloc_tuple(items.len());
-        self.unroot_to(mark);
-        let t = t?;
+        let t = match self.alloc_fast(TypeId::TUPLE, 0, T_ITEMS + items.len()) {
+            // No collection: the items need no rooting (a dict's items() makes a 2-tuple
+            // per step of the loop).
+            Some(t) => {
+                self.heap.set_int(t, 1, items.len());
+                t
+            }
+            None => {
+                let mark = self.roots_mark();
+                for &x in items.iter().take(16) {
+                    self.root(x)?;
+                }
+                let t = self.alloc_tuple(items.len());
+                self.unroot_to(mark);
+                t?
+            }
+        };
         for (i, &x) in items.iter().enumerate() {
             self.heap.set_obj(t, T_ITEMS + i, x);
         }
