@@ -285,11 +285,36 @@ impl<'h> Vm<'h> {
         }
         let h = self.hash(key)?;
         let t = self.heap.get_obj(d, 2);
+        self.dict_insert_new(d, t, key, value, h);
+        Ok(())
+    }
+
+    /// `d[q] = v` for a qstr key `q` that `d` is known not to have (a miss of
+    /// [`Vm::dict_replace_q`] just before), when its table has room: true. False (nothing
+    /// written): it has no table yet or it is full ([`Vm::dict_set`] makes room).
+    pub(crate) fn dict_add_q(&mut self, d: Obj, q: crate::Qstr, v: Obj) -> bool {
+        let t = self.table(d);
+        if t.is_null() || self.heap.get_int(t, T_NUSED) >= capacity(self.heap.get_int(t, T_NINDEX))
+        {
+            return false;
+        }
+        let key = Obj::qstr(q);
+        let h = self.str_hash(key);
+        self.dict_insert_new(d, t, key, v, h);
+        true
+    }
+
+    /// Append entry (key, value) with hash `h` to table `t` of `d`, which has room for it
+    /// and has no such key.
+    fn dict_insert_new(&mut self, d: Obj, t: Obj, key: Obj, value: Obj, h: usize) {
         let n_index = self.heap.get_int(t, T_NINDEX);
         let used = self.heap.get_int(t, T_NUSED);
-        let mask = n_index - 1;
+        let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;
-        while self.heap.get_int(t, T_INDEX + i) != 0 {
+        for _ in 0..n_index {
+            if self.heap.get_int(t, T_INDEX + i) == 0 {
+                break;
+            }
             i = (i + 1) & mask;
         }
         self.heap.set_int(t, T_INDEX + i, used + 1);
@@ -300,7 +325,6 @@ impl<'h> Vm<'h> {
         self.dict_inserts = self.dict_inserts.wrapping_add(1);
         let n = self.dict_len(d);
         self.heap.set_int(d, 1, n + 1);
-        Ok(())
     }
 
     /// Rebuild the table with room for `n` live entries (compacting deleted ones).

@@ -1272,8 +1272,8 @@ impl<'h> Vm<'h> {
     }
 
     /// `o.q = v` (not a deletion) when `o` is an instance of a plain class (`CLS_PLAIN`)
-    /// whose own dict has `q` already (true), without the general lookup; false: nothing
-    /// done.
+    /// whose own dict has `q` already or has room for it (true), without the general
+    /// lookup; false: nothing done.
     #[inline]
     fn store_field(&mut self, o: Obj, q: crate::Qstr, v: Obj) -> bool {
         use crate::obj::instance::{INST_CLASS, INST_DICT};
@@ -1286,7 +1286,7 @@ impl<'h> Vm<'h> {
             return false;
         }
         let d = self.heap.get_obj(o, INST_DICT);
-        !d.is_null() && self.dict_replace_q(d, q, v)
+        !d.is_null() && (self.dict_replace_q(d, q, v) || self.dict_add_q(d, q, v))
     }
 
     /// `load_method(o, q)` when `o` is a plain instance and `q` is in its own dict or
