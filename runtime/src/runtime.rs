@@ -206,7 +206,7 @@ impl<'h> Vm<'h> {
             });
         }
         match self.heap.tid(o) {
-            TypeId::STR | TypeId::BYTES => Ok(self.str_hash(o)),
+            TypeId::STR | TypeId::BYTES => Ok(self.str_hash_cached(o)),
             TypeId::TUPLE => self.tuple_hash(o),
             #[cfg(feature = "float")]
             TypeId::FLOAT => Ok(crate::obj::float::float_hash(self.float_value(o))),

@@ -5,7 +5,9 @@
 //!
 //! Layout (str, bytes, and the string builder `VSTR`, all `LEAF`):
 //! `[header, hash, byte length, character count, bytes...]`. The header's `ASCII` flag
-//! says byte index = character index. A qstr is also a str: its text lives in flash (the
+//! says byte index = character index. The hash is 0 until something asks for it
+//! ([`Vm::hash`] stores it; most strs a program makes are never hashed); pool strs
+//! always have it. A qstr is also a str: its text lives in flash (the
 //! static and runtime names) or in the heap pool.
 //!
 //! Qstr pool layout: `[header, count, capacity, index mask, strs[capacity],
@@ -86,11 +88,11 @@ impl<'h> Vm<'h> {
         o.offset() + STR_DATA * WORD
     }
 
-    /// Compute the cached hash, character count and ASCII flag of a filled str.
+    /// Compute the cached character count and ASCII flag of a filled str (the hash is
+    /// left for [`Vm::str_hash_cached`]).
     pub(crate) fn str_finish(&mut self, o: Obj) {
         let len = self.heap.get(o, 2);
         let b = self.heap.bytes(Self::str_data(o), len);
-        let hash = qstr::hash_bytes(b);
         let tid = self.heap.tid(o);
         let n = if tid == TypeId::STR {
             char_count(b)
@@ -102,7 +104,7 @@ impl<'h> Vm<'h> {
             flags |= header::ASCII;
         }
         self.heap.set(o, 0, header::make(tid, flags));
-        self.heap.set(o, 1, hash);
+        self.heap.set(o, 1, 0);
         self.heap.set(o, 3, n);
     }
 
@@ -267,7 +269,19 @@ impl<'h> Vm<'h> {
             let s = self.pool_str(q);
             return self.heap.get(s, 1);
         }
-        self.heap.get(o, 1)
+        match self.heap.get(o, 1) {
+            0 => qstr::hash_bytes(self.str_bytes(o)),
+            h => h,
+        }
+    }
+
+    /// [`Vm::str_hash`], computed once: a heap str keeps it (hash values are never 0).
+    pub(crate) fn str_hash_cached(&mut self, o: Obj) -> usize {
+        let h = self.str_hash(o);
+        if o.is_heap() {
+            self.heap.set(o, 1, h);
+        }
+        h
     }
 
     /// Compare the texts of two str-like objects.
@@ -275,7 +289,10 @@ impl<'h> Vm<'h> {
         if a.is_qstr() && b.is_qstr() {
             return a == b;
         }
-        if self.str_hash(a) != self.str_hash(b) {
+        // Hashes only where both are known: computing one costs as much as comparing.
+        let known = |o: Obj| if o.is_heap() { self.heap.get(o, 1) } else { 0 };
+        let (ha, hb) = (known(a), known(b));
+        if ha != 0 && hb != 0 && ha != hb {
             return false;
         }
         self.str_bytes(a) == self.str_bytes(b)
@@ -383,6 +400,7 @@ impl<'h> Vm<'h> {
     }
 
     fn pool_add(&mut self, s: Obj) -> PyResult<Qstr> {
+        self.str_hash_cached(s);
         let mut p = self.qpool;
         let (count, cap) = if p.is_null() {
             (0, 0)
@@ -572,10 +590,19 @@ pub fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     if needle.is_empty() {
         return if from <= hay.len() { Some(from) } else { None };
     }
-    if needle.len() > hay.len() {
-        return None;
+    let last = hay.len().checked_sub(needle.len())?;
+    // Scan for the first byte, compare the rest only there (a slice compare per position
+    // is a memcmp call).
+    let (&first, rest) = needle.split_first()?;
+    let mut i = from;
+    while i <= last {
+        let p = i + hay.get(i..=last)?.iter().position(|&b| b == first)?;
+        if rest.is_empty() || hay.get(p + 1..p + needle.len()) == Some(rest) {
+            return Some(p);
+        }
+        i = p + 1;
     }
-    (from..=hay.len() - needle.len()).find(|&i| &hay[i..i + needle.len()] == needle)
+    None
 }
 
 /// Find the last `needle` in `hay[..end]` at or after `from`.
@@ -592,4 +619,30 @@ pub fn rfind(hay: &[u8], needle: &[u8], from: usize, end: usize) -> Option<usize
 /// Python's `str.isspace` for one ASCII byte.
 pub fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{find, rfind};
+    use proptest::prelude::*;
+
+    fn naive_find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+        (from..=hay.len()).find(|&i| hay[i..].starts_with(needle))
+    }
+
+    proptest! {
+        /// `find` (first-byte scan) agrees with a naive search, over a 3-letter alphabet so
+        /// that partial matches are common.
+        #[test]
+        fn find_matches_a_naive_search(
+            hay in proptest::collection::vec(b'a'..=b'c', 0..40),
+            needle in proptest::collection::vec(b'a'..=b'c', 0..5),
+            from in 0usize..45,
+        ) {
+            prop_assert_eq!(find(&hay, &needle, from), naive_find(&hay, &needle, from));
+            let end = hay.len();
+            let naive_r = (from..=end).rev().find(|&i| hay[i..].starts_with(&needle));
+            prop_assert_eq!(rfind(&hay, &needle, from, end), naive_r);
+        }
+    }
 }
