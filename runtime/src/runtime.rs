@@ -1166,6 +1166,7 @@ impl<'h> Vm<'h> {
                         return Ok(());
                     }
                 }
+                self.note_instance_attrs(cls);
                 let d = self.instance_dict(o)?;
                 self.dict_store_or_delete(d, o, q, v)
             }

@@ -34,12 +34,17 @@ pub const CLS_MRO: usize = 4;
 /// Class: the builtin type it ultimately derives from (tagged type id).
 pub const CLS_NATIVE: usize = 5;
 const CLS_WORDS: usize = 6;
-/// Class header flag: no class of its MRO has `__setattr__`, `__delattr__` or a
+/// Class header flag: no class of its MRO has `__setattr__`, `__delattr__`, `__new__` or a
 /// possible data descriptor when it was created, and it derives from no builtin type, so
-/// `instance.attr = v` just stores in the instance dict. Stores into class dicts that
+/// `instance.attr = v` just stores in the instance dict, and calling the class needs no
+/// look-up of `__new__`. Stores into class dicts that
 /// could break this for any class set [`Vm::class_hooks_added`] (see
 /// [`Vm::note_class_store`]) instead of tracking subclasses.
 pub const CLS_PLAIN: usize = 4;
+/// Class header flag: an attribute was stored into an instance of it, so new instances
+/// get a dict with room for three (the size the first store would make) and their first
+/// stores take the fast path.
+pub const CLS_INST_ATTRS: usize = 8;
 
 /// Instance: class.
 pub const INST_CLASS: usize = 1;
@@ -142,8 +147,8 @@ impl<'h> Vm<'h> {
         Ok(c)
     }
 
-    /// Whether no class of an MRO has `__setattr__`/`__delattr__` or an attribute that
-    /// may be a data descriptor (a property, or an instance of a class with `__set__`
+    /// Whether no class of an MRO has `__setattr__`/`__delattr__`/`__new__` or an
+    /// attribute that may be a data descriptor (a property, or an instance of a class with `__set__`
     /// or `__delete__`).
     fn mro_is_plain(&self, mro: Obj) -> bool {
         for i in 0..self.tuple_len(mro) {
@@ -163,13 +168,14 @@ impl<'h> Vm<'h> {
         true
     }
 
-    /// Whether `k` is `__setattr__`, `__delattr__`, `__set__` or `__delete__`.
+    /// Whether `k` is `__setattr__`, `__delattr__`, `__set__`, `__delete__` or `__new__`.
     fn is_attr_hook_name(&self, k: Obj) -> bool {
         [
             q!("__setattr__"),
             q!("__delattr__"),
             q!("__set__"),
             q!("__delete__"),
+            q!("__new__"),
         ]
         .iter()
         .any(|&h| {
@@ -199,6 +205,17 @@ impl<'h> Vm<'h> {
                     || self.class_lookup_user(c, q!("__delete__")).is_some()
             }
             _ => false,
+        }
+    }
+
+    /// Record that an instance of `cls` (a user class or not) has attributes
+    /// ([`CLS_INST_ATTRS`]).
+    pub(crate) fn note_instance_attrs(&mut self, cls: Obj) {
+        if self.is_user_class(cls) {
+            let h = self.heap.header(cls);
+            let flags = crate::obj::header::flags(h) | CLS_INST_ATTRS;
+            self.heap
+                .set(cls, 0, crate::obj::header::make(TypeId::TYPE, flags));
         }
     }
 
@@ -344,8 +361,13 @@ impl<'h> Vm<'h> {
         let mark = self.roots_mark();
         self.root(cls)?;
         let r = (|| {
-            // A user __new__.
-            let inst = if let Some(newf) = self.class_lookup_user(cls, q!("__new__")) {
+            // A user __new__ (a plain class has none).
+            let newf = if self.class_is_plain(cls) {
+                None
+            } else {
+                self.class_lookup_user(cls, q!("__new__"))
+            };
+            let inst = if let Some(newf) = newf {
                 let newf = if newf.is_heap() && self.heap.tid(newf) == TypeId::STATICMETHOD {
                     self.heap.get_obj(newf, 1)
                 } else {
@@ -437,7 +459,14 @@ impl<'h> Vm<'h> {
         let mark = self.roots_mark();
         self.root(sub)?;
         let r = (|| {
-            let d = self.dict_new(0)?;
+            let h = self.heap.header(cls);
+            let room =
+                if self.is_user_class(cls) && crate::obj::header::flags(h) & CLS_INST_ATTRS != 0 {
+                    3
+                } else {
+                    0
+                };
+            let d = self.dict_new(room)?;
             self.root(d)?;
             let o = self.alloc(TypeId::INSTANCE, 0, INST_WORDS)?;
             self.heap.set_obj(o, INST_CLASS, cls);
