@@ -257,6 +257,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Hash of a str-like object.
+    #[inline]
     pub(crate) fn str_hash(&self, o: Obj) -> usize {
         if o.is_qstr() {
             let q = o.qstr_value();
@@ -270,9 +271,15 @@ impl<'h> Vm<'h> {
             return self.heap.get(s, 1);
         }
         match self.heap.get(o, 1) {
-            0 => qstr::hash_bytes(self.str_bytes(o)),
+            0 => self.str_hash_text(o),
             h => h,
         }
+    }
+
+    /// The hash of a heap str's text (not cached yet).
+    #[inline(never)]
+    fn str_hash_text(&self, o: Obj) -> usize {
+        qstr::hash_bytes(self.str_bytes(o))
     }
 
     /// [`Vm::str_hash`], computed once: a heap str keeps it (hash values are never 0).
