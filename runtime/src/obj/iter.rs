@@ -244,9 +244,18 @@ impl<'h> Vm<'h> {
                 if v == Obj::STOP {
                     return Ok(Obj::STOP);
                 }
+                let n = self.heap.get_obj(it, 2);
+                // A small-int count (all but huge `start`s): no allocation before the tuple.
+                if let Some(next) = n
+                    .is_small()
+                    .then(|| Obj::small(n.small_value().wrapping_add(1)))
+                    .flatten()
+                {
+                    self.heap.set_obj(it, 2, next);
+                    return self.new_tuple(&[n, v]);
+                }
                 let mark = self.roots_mark();
                 self.root(v)?;
-                let n = self.heap.get_obj(it, 2);
                 let r = (|| {
                     let next = self.binary_op(
                         upyc_bytecode::opcode::BinaryOp::Add,
