@@ -456,16 +456,16 @@ impl<'h> Heap<'h> {
         Some(o)
     }
 
-    /// An object of `n` blocks (2 to 4) with header word `w0` and the rest zeroed, when the
+    /// An object of `n` blocks (2 to 8) with header word `w0` and the rest zeroed, when the
     /// blocks where the next-fit search would start are in the remembered free run (the
-    /// commonest allocation of a tuple, a str, an instance): what [`Heap::alloc_raw`] then
-    /// does, with the table entries set by one or two byte stores. `None`: they are not
-    /// (nothing done).
+    /// commonest allocation of a tuple, a str, an instance, a small dict's table): what
+    /// [`Heap::alloc_raw`] then does, with the table entries set by up to three byte
+    /// stores. `None`: they are not (nothing done).
     #[inline(always)]
     pub fn alloc_run(&mut self, n: usize, w0: usize) -> Option<Obj> {
         const _: () = assert!(BLOCK == 2 * WORD && AT_FREE == 0);
         let b = self.next_fit.max(self.first_free);
-        if !(2..=4).contains(&n) || b < self.run_start || b + n > self.run_end {
+        if !(2..=8).contains(&n) || b < self.run_start || b + n > self.run_end {
             return None;
         }
         let (words, _) = self.blocks.as_chunks_mut::<WORD>();
@@ -476,11 +476,13 @@ impl<'h> Heap<'h> {
             *x = [0; WORD];
         }
         // Entries: a head, then n - 1 tails; the run's entries are AT_FREE (0), so OR them in.
-        let bits = ((0xaa & ((1u16 << (2 * n)) - 1) & !3) | AT_HEAD as u16) << (2 * (b & 3));
-        let [lo, hi] = bits.to_le_bytes();
-        *self.table.get_mut(b / 4)? |= lo;
-        if hi != 0 {
-            *self.table.get_mut(b / 4 + 1)? |= hi;
+        // (The table has entries up to `run_end`: no store below can fail.)
+        let mut bits = ((0xaaaa & ((1u32 << (2 * n)) - 1) & !3) | AT_HEAD as u32) << (2 * (b & 3));
+        let mut i = b / 4;
+        while bits != 0 {
+            *self.table.get_mut(i)? |= bits as u8;
+            bits >>= 8;
+            i += 1;
         }
         if b == self.first_free {
             self.first_free = b + n;
@@ -1015,9 +1017,9 @@ mod tests {
                     live.extend(got);
                 }
                 10 => {
-                    // A 2-4 block object by the run path, where it applies: the same place
+                    // A 2-8 block object by the run path, where it applies: the same place
                     // as the naive search, the head and tails in the table, zeroed words.
-                    let n = 2 + next(3) as usize;
+                    let n = 2 + next(7) as usize;
                     let from = h.next_fit.max(h.first_free);
                     let expected = naive_run(&h, from, h.n_blocks(), n)
                         .or_else(|| naive_run(&h, h.first_free, (from + n).min(h.n_blocks()), n));

@@ -331,7 +331,7 @@ impl<'h> Vm<'h> {
             && !(self.heap.wants_collect() && self.gc_enabled)
     }
 
-    /// An object of up to 4 blocks (header written, the rest zeroed) when that takes no
+    /// An object of up to 8 blocks (header written, the rest zeroed) when that takes no
     /// search or collection (what [`Vm::alloc`] would do); `None`: call [`Vm::alloc`]. On
     /// 64-bit hosts only (on a chip the shorter path is not worth its flash).
     #[inline(always)]
