@@ -5,9 +5,10 @@
 //!
 //! Layout: `[header, length, table]`, the table (`DICT_TABLE`, NULL while empty) is
 //! `[header, index size, entries used, index[index size], (key, value)[capacity]]`:
-//! an open-addressing index (linear probing; slot = entry number + 1, 0 = empty) into an
-//! array of entries kept in insertion order; deleted entries keep their slot with the key
-//! `Obj::DELETED` until the next resize compacts them. Capacity is 3/4 of the index size.
+//! an open-addressing index (triangular probing, see `probe_next`; slot = entry number + 1,
+//! 0 = empty) into an array of entries kept in insertion order; deleted entries keep their
+//! slot with the key `Obj::DELETED` until the next resize compacts them. Capacity is 3/4 of
+//! the index size.
 //!
 //! Where we differ: MicroPython's dicts are unordered (ordered only for `OrderedDict`
 //! and small maps); ours keep insertion order like CPython's, so iteration order matches
@@ -24,6 +25,17 @@ const T_INDEX: usize = 3;
 
 fn capacity(n_index: usize) -> usize {
     n_index - n_index / 4
+}
+
+/// The index slot probed after slot `i`: 1, 2, 3 ... slots further on (triangular steps visit
+/// every slot of a power-of-two index once). Linear probing built long runs where hashes
+/// cluster (consecutive small ints, strs that differ in their last characters) and where
+/// deleted entries pile up: `dict.get` of an absent key looked at about 9 slots in the
+/// dict/class benchmark.
+#[inline(always)]
+fn probe_next(i: usize, step: &mut usize, mask: usize) -> usize {
+    *step += 1;
+    i.wrapping_add(*step) & mask
 }
 
 impl<'h> Vm<'h> {
@@ -140,6 +152,7 @@ impl<'h> Vm<'h> {
         let n_index = self.heap.get_int(t, T_NINDEX);
         let mask = n_index - 1;
         let mut i = h & mask;
+        let mut step = 0;
         for _ in 0..n_index {
             let slot = self.heap.get_int(t, T_INDEX + i);
             if slot == 0 {
@@ -157,7 +170,7 @@ impl<'h> Vm<'h> {
                 }
                 return self.dict_find(d, key);
             }
-            i = (i + 1) & mask;
+            i = probe_next(i, &mut step, mask);
         }
         Ok((None, usize::MAX))
     }
@@ -241,6 +254,7 @@ impl<'h> Vm<'h> {
         let h = self.str_hash(key);
         let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;
+        let mut step = 0;
         for _ in 0..n_index {
             let slot = self.heap.get_int(t, T_INDEX + i);
             if slot == 0 {
@@ -254,7 +268,7 @@ impl<'h> Vm<'h> {
                 }
                 return Some((t, e + 1));
             }
-            i = (i + 1) & mask;
+            i = probe_next(i, &mut step, mask);
         }
         None
     }
@@ -311,11 +325,12 @@ impl<'h> Vm<'h> {
         let used = self.heap.get_int(t, T_NUSED);
         let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;
+        let mut step = 0;
         for _ in 0..n_index {
             if self.heap.get_int(t, T_INDEX + i) == 0 {
                 break;
             }
-            i = (i + 1) & mask;
+            i = probe_next(i, &mut step, mask);
         }
         self.heap.set_int(t, T_INDEX + i, used + 1);
         let e = T_INDEX + n_index + 2 * used;
@@ -355,8 +370,9 @@ impl<'h> Vm<'h> {
                 let v = self.heap.get_obj(old, oe + 1);
                 let h = self.hash(k)?;
                 let mut i = h & mask;
+                let mut step = 0;
                 while self.heap.get_int(nt, T_INDEX + i) != 0 {
-                    i = (i + 1) & mask;
+                    i = probe_next(i, &mut step, mask);
                 }
                 self.heap.set_int(nt, T_INDEX + i, used + 1);
                 let ne = T_INDEX + n_index + 2 * used;
