@@ -172,6 +172,30 @@ impl<'h> Heap<'h> {
         }
     }
 
+    /// The word with index `w` of the block area (0 outside the heap): [`Heap::rd`] of
+    /// byte offset `w * WORD`, for a caller that keeps an object's word index (the
+    /// dispatch loop, for the executing frame).
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub fn word(&self, w: usize) -> usize {
+        let (words, _) = self.blocks.as_chunks::<WORD>();
+        match words.get(w) {
+            Some(w) => usize::from_ne_bytes(*w),
+            None => 0,
+        }
+    }
+
+    /// Write the word with index `w` of the block area (ignored outside the heap; as
+    /// [`Heap::word`]).
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    pub fn set_word(&mut self, w: usize, v: usize) {
+        let (words, _) = self.blocks.as_chunks_mut::<WORD>();
+        if let Some(w) = words.get_mut(w) {
+            *w = v.to_ne_bytes();
+        }
+    }
+
     /// Word `i` of heap object `o`.
     #[inline]
     pub fn get(&self, o: Obj, i: usize) -> usize {

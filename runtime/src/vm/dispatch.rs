@@ -95,6 +95,8 @@ impl Fs {
     /// A placeholder (an empty [`Vm::ret_cache`] entry).
     pub(crate) const EMPTY: Fs = Fs {
         frame: Obj::NULL,
+        #[cfg(target_pointer_width = "64")]
+        fw: 0,
         ip: 0,
         ip0: 0,
         sp: 0,
@@ -124,6 +126,11 @@ fn ret_slot(depth: usize) -> usize {
 #[derive(Clone, Copy)]
 pub(crate) struct Fs {
     frame: Obj,
+    /// `frame`'s word index in the heap (its offset / WORD): [`Vm::fget`] and
+    /// [`Vm::fset`] read the frame's words without converting the offset each time
+    /// (64-bit hosts; a chip keeps the RAM).
+    #[cfg(target_pointer_width = "64")]
+    fw: usize,
     ip: usize,
     /// Start of the current instruction.
     ip0: usize,
@@ -325,6 +332,8 @@ impl<'h> Vm<'h> {
         let rc = self.heap.get_obj(f, fun::F_RC);
         Fs {
             frame,
+            #[cfg(target_pointer_width = "64")]
+            fw: frame.offset() / crate::gc::WORD,
             ip: word(F_IP) >> 1,
             ip0: word(F_EXC_IP) >> 1,
             sp: word(F_SP) >> 1,
@@ -474,12 +483,30 @@ impl<'h> Vm<'h> {
 
     // ------------------------------------------------------------ stack
 
+    /// Word `i` of the executing frame (`self.fget(fs, i)`).
+    #[inline(always)]
+    fn fget(&self, fs: &Fs, i: usize) -> Obj {
+        #[cfg(target_pointer_width = "64")]
+        return Obj(self.heap.word(fs.fw.wrapping_add(i)));
+        #[cfg(not(target_pointer_width = "64"))]
+        self.fget(fs, i)
+    }
+
+    /// Set word `i` of the executing frame (`self.fset(fs, i, v)`).
+    #[inline(always)]
+    fn fset(&mut self, fs: &Fs, i: usize, v: Obj) {
+        #[cfg(target_pointer_width = "64")]
+        self.heap.set_word(fs.fw.wrapping_add(i), v.0);
+        #[cfg(not(target_pointer_width = "64"))]
+        self.fset(fs, i, v);
+    }
+
     #[inline(always)]
     fn push(&mut self, fs: &mut Fs, v: Obj) -> PyResult<()> {
         if fs.sp >= fs.n_state {
             return Err(self.bad_code());
         }
-        self.heap.set_obj(fs.frame, F_STATE + fs.sp, v);
+        self.fset(fs, F_STATE + fs.sp, v);
         fs.sp += 1;
         Ok(())
     }
@@ -490,7 +517,7 @@ impl<'h> Vm<'h> {
             return Err(self.bad_code());
         }
         fs.sp -= 1;
-        Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp))
+        Ok(self.fget(fs, F_STATE + fs.sp))
     }
 
     /// Stack entry `n` below the top (0 = TOS).
@@ -499,7 +526,7 @@ impl<'h> Vm<'h> {
         if n >= fs.sp {
             return Err(self.bad_code());
         }
-        Ok(self.heap.get_obj(fs.frame, F_STATE + fs.sp - 1 - n))
+        Ok(self.fget(fs, F_STATE + fs.sp - 1 - n))
     }
 
     #[inline(always)]
@@ -507,7 +534,7 @@ impl<'h> Vm<'h> {
         if n >= fs.sp {
             return Err(self.bad_code());
         }
-        self.heap.set_obj(fs.frame, F_STATE + fs.sp - 1 - n, v);
+        self.fset(fs, F_STATE + fs.sp - 1 - n, v);
         Ok(())
     }
 
@@ -543,7 +570,7 @@ impl<'h> Vm<'h> {
         self.heap.set_int(fs.frame, e, handler);
         self.heap
             .set_int(fs.frame, e + 1, fs.sp << 1 | usize::from(finally));
-        self.heap.set_obj(fs.frame, e + 2, Obj::NULL);
+        self.fset(fs, e + 2, Obj::NULL);
         fs.exc_sp += 1;
         Ok(())
     }
@@ -679,7 +706,7 @@ impl<'h> Vm<'h> {
                 op::LOAD_DEREF => {
                     let n = self.read_uint(fs)?;
                     let s = self.local_slot(fs, n)?;
-                    let cell = self.heap.get_obj(fs.frame, s);
+                    let cell = self.fget(fs, s);
                     let v = self.cell_get(cell)?;
                     if v.is_null() {
                         return Err(self.unbound_local());
@@ -760,7 +787,7 @@ impl<'h> Vm<'h> {
                     let n = self.read_uint(fs)?;
                     let s = self.local_slot(fs, n)?;
                     let v = self.pop(fs)?;
-                    let cell = self.heap.get_obj(fs.frame, s);
+                    let cell = self.fget(fs, s);
                     self.cell_set(cell, v)?;
                 }
                 op::STORE_NAME => {
@@ -803,15 +830,15 @@ impl<'h> Vm<'h> {
                 op::DELETE_FAST => {
                     let n = self.read_uint(fs)?;
                     let s = self.local_slot(fs, n)?;
-                    if self.heap.get_obj(fs.frame, s).is_null() {
+                    if self.fget(fs, s).is_null() {
                         return Err(self.unbound_local());
                     }
-                    self.heap.set_obj(fs.frame, s, Obj::NULL);
+                    self.fset(fs, s, Obj::NULL);
                 }
                 op::DELETE_DEREF => {
                     let n = self.read_uint(fs)?;
                     let s = self.local_slot(fs, n)?;
-                    let cell = self.heap.get_obj(fs.frame, s);
+                    let cell = self.fget(fs, s);
                     if self.cell_get(cell)?.is_null() {
                         return Err(self.unbound_local());
                     }
@@ -949,7 +976,7 @@ impl<'h> Vm<'h> {
                     self.drop_n(fs, n)?;
                     let t = self.alloc_tuple(n)?;
                     for i in 0..n {
-                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + i);
+                        let x = self.fget(fs, F_STATE + fs.sp + i);
                         self.heap.set_obj(t, crate::obj::tuple::T_ITEMS + i, x);
                     }
                     self.push(fs, t)?;
@@ -987,7 +1014,7 @@ impl<'h> Vm<'h> {
                     self.root(s)?;
                     let mut r = Ok(());
                     for i in 0..n {
-                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + i);
+                        let x = self.fget(fs, F_STATE + fs.sp + i);
                         r = self.set_add(s, x);
                         if r.is_err() {
                             break;
@@ -1065,7 +1092,7 @@ impl<'h> Vm<'h> {
                     self.drop_n(fs, n)?;
                     let cells = self.alloc_tuple(n)?;
                     for j in 0..n {
-                        let x = self.heap.get_obj(fs.frame, F_STATE + fs.sp + j);
+                        let x = self.fget(fs, F_STATE + fs.sp + j);
                         self.heap.set_obj(cells, crate::obj::tuple::T_ITEMS + j, x);
                     }
                     // Keep the cells rooted on the stack while allocating the function.
@@ -1103,7 +1130,7 @@ impl<'h> Vm<'h> {
                 }
                 op::CALL_FUNCTION_VAR_KW | op::CALL_METHOD_VAR_KW => {
                     let c = self.call_operands(fs, opc == op::CALL_METHOD_VAR_KW, true)?;
-                    let bitmap = self.heap.get_obj(fs.frame, c.first + c.n_pos + 2 * c.n_kw);
+                    let bitmap = self.fget(fs, c.first + c.n_pos + 2 * c.n_kw);
                     let bitmap = if bitmap.is_small() {
                         bitmap.small_value() as usize
                     } else {
@@ -1113,7 +1140,7 @@ impl<'h> Vm<'h> {
                     let (arr, np, nk) =
                         self.flatten_var_args(fs.frame, c.first, c.n_pos, c.n_kw, bitmap, c.self_)?;
                     // Keep the flattened args rooted in the function's stack slot + 1.
-                    self.heap.set_obj(fs.frame, F_STATE + fs.sp + 1, arr);
+                    self.fset(fs, F_STATE + fs.sp + 1, arr);
                     let a = CallArgs {
                         self_: Obj::NULL,
                         src: ArgSrc::Heap(arr, crate::obj::list::A_ITEMS),
@@ -1136,7 +1163,7 @@ impl<'h> Vm<'h> {
                     while i > 0 {
                         i -= 1;
                         let e = Self::exc_entry(fs, i);
-                        let p = self.heap.get_obj(fs.frame, e + 2);
+                        let p = self.fget(fs, e + 2);
                         if !p.is_null() {
                             exc = p;
                             break;
@@ -1257,21 +1284,25 @@ impl<'h> Vm<'h> {
         }
     }
 
-    #[inline]
+    // Always inlined on 64-bit hosts: left to itself the compiler puts one of these two
+    // out of line, which costs 2-5% (fannkuch). Chips keep the smaller code.
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn load_fast(&mut self, fs: &mut Fs, n: usize) -> PyResult<()> {
         let s = self.local_slot(fs, n)?;
-        let v = self.heap.get_obj(fs.frame, s);
+        let v = self.fget(fs, s);
         if v.is_null() {
             return Err(self.unbound_local());
         }
         self.push(fs, v)
     }
 
-    #[inline]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn store_fast(&mut self, fs: &mut Fs, n: usize) -> PyResult<()> {
         let s = self.local_slot(fs, n)?;
         let v = self.pop(fs)?;
-        self.heap.set_obj(fs.frame, s, v);
+        self.fset(fs, s, v);
         Ok(())
     }
 
@@ -1413,7 +1444,7 @@ impl<'h> Vm<'h> {
     }
 
     fn locals_of(&self, fs: &Fs) -> Obj {
-        let l = self.heap.get_obj(fs.frame, F_LOCALS);
+        let l = self.fget(fs, F_LOCALS);
         if l.is_null() {
             self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS)
         } else {
@@ -1422,7 +1453,7 @@ impl<'h> Vm<'h> {
     }
 
     fn load_name(&mut self, fs: &Fs, q: crate::Qstr) -> PyResult<Obj> {
-        let l = self.heap.get_obj(fs.frame, F_LOCALS);
+        let l = self.fget(fs, F_LOCALS);
         let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
         if !l.is_null() && l != g {
             let ld = self.native_base(l, TypeId::DICT);
@@ -1482,9 +1513,9 @@ impl<'h> Vm<'h> {
         let n = n_pos + 2 * n_kw + 1 + usize::from(is_method) + usize::from(var_kw);
         self.drop_n(fs, n)?;
         let base = F_STATE + fs.sp;
-        let f = self.heap.get_obj(fs.frame, base);
+        let f = self.fget(fs, base);
         let (self_, first) = if is_method {
-            (self.heap.get_obj(fs.frame, base + 1), base + 2)
+            (self.fget(fs, base + 1), base + 2)
         } else {
             (Obj::NULL, base + 1)
         };
@@ -1557,7 +1588,7 @@ impl<'h> Vm<'h> {
             i = 1;
         }
         while i < n_args {
-            let x = self.heap.get_obj(fs.frame, first);
+            let x = self.fget(fs, first);
             self.heap.set_obj(frame, top - i, x);
             first += 1;
             i += 1;
@@ -1587,6 +1618,8 @@ impl<'h> Vm<'h> {
         }
         Ok(Some(Fs {
             frame,
+            #[cfg(target_pointer_width = "64")]
+            fw: frame.offset() / crate::gc::WORD,
             ip: code_off,
             ip0: code_off,
             sp: 0,
@@ -1664,7 +1697,7 @@ impl<'h> Vm<'h> {
                     if val_sp >= fs.n_state {
                         return Err(self.bad_code());
                     }
-                    self.heap.set_obj(fs.frame, F_STATE + val_sp, ret);
+                    self.fset(fs, F_STATE + val_sp, ret);
                     fs.sp = val_sp + 1;
                     self.push(fs, Obj::small_unchecked(-1))?;
                     fs.ip = handler;
@@ -1846,7 +1879,7 @@ impl<'h> Vm<'h> {
                     return Err(self.bad_code());
                 }
                 let e = Self::exc_entry(fs, i);
-                self.heap.set_obj(fs.frame, e + 2, exc);
+                self.fset(fs, e + 2, exc);
                 fs.ip = handler;
                 fs.sp = val_sp;
                 self.push(fs, exc)?;
@@ -1944,26 +1977,22 @@ impl<'h> Vm<'h> {
         }
         let base = F_STATE + fs.sp - 1;
         if o.is_heap() && matches!(self.heap.tid(o), TypeId::LIST | TypeId::TUPLE) {
-            self.heap.set_obj(fs.frame, base, Obj::ITER_SEQ);
-            self.heap.set_obj(fs.frame, base + 1, o);
-            self.heap
-                .set_obj(fs.frame, base + 2, Obj::small_unchecked(0));
-            self.heap.set_obj(fs.frame, base + 3, Obj::NULL);
+            self.fset(fs, base, Obj::ITER_SEQ);
+            self.fset(fs, base + 1, o);
+            self.fset(fs, base + 2, Obj::small_unchecked(0));
+            self.fset(fs, base + 3, Obj::NULL);
         } else if let Some((start, stop, step)) = self.small_range(o) {
-            self.heap.set_obj(fs.frame, base, Obj::ITER_RANGE);
-            self.heap
-                .set_obj(fs.frame, base + 1, Obj::small_unchecked(start));
-            self.heap
-                .set_obj(fs.frame, base + 2, Obj::small_unchecked(stop));
-            self.heap
-                .set_obj(fs.frame, base + 3, Obj::small_unchecked(step));
+            self.fset(fs, base, Obj::ITER_RANGE);
+            self.fset(fs, base + 1, Obj::small_unchecked(start));
+            self.fset(fs, base + 2, Obj::small_unchecked(stop));
+            self.fset(fs, base + 3, Obj::small_unchecked(step));
         } else {
             self.save_fs(fs);
             let it = self.get_iter(o)?;
-            self.heap.set_obj(fs.frame, base, Obj::NULL);
-            self.heap.set_obj(fs.frame, base + 1, it);
-            self.heap.set_obj(fs.frame, base + 2, Obj::NULL);
-            self.heap.set_obj(fs.frame, base + 3, Obj::NULL);
+            self.fset(fs, base, Obj::NULL);
+            self.fset(fs, base + 1, it);
+            self.fset(fs, base + 2, Obj::NULL);
+            self.fset(fs, base + 3, Obj::NULL);
         }
         fs.sp += ITER_SLOTS - 1;
         Ok(())
@@ -1975,26 +2004,25 @@ impl<'h> Vm<'h> {
             return Err(self.bad_code());
         }
         let base = F_STATE + fs.sp - ITER_SLOTS;
-        let kind = self.heap.get_obj(fs.frame, base);
+        let kind = self.fget(fs, base);
         let value = if kind == Obj::ITER_SEQ {
-            let seq = self.heap.get_obj(fs.frame, base + 1);
-            let i = self.heap.get_obj(fs.frame, base + 2).small_value() as usize;
+            let seq = self.fget(fs, base + 1);
+            let i = self.fget(fs, base + 2).small_value() as usize;
             match self.items(seq) {
                 Some(it) if i < it.len => {
-                    self.heap
-                        .set_obj(fs.frame, base + 2, Obj::small_unchecked(i as isize + 1));
+                    self.fset(fs, base + 2, Obj::small_unchecked(i as isize + 1));
                     self.item(it, i)
                 }
                 _ => Obj::STOP,
             }
         } else if kind == Obj::ITER_RANGE {
-            let cur = self.heap.get_obj(fs.frame, base + 1).small_value();
-            let stop = self.heap.get_obj(fs.frame, base + 2).small_value();
-            let step = self.heap.get_obj(fs.frame, base + 3).small_value();
+            let cur = self.fget(fs, base + 1).small_value();
+            let stop = self.fget(fs, base + 2).small_value();
+            let step = self.fget(fs, base + 3).small_value();
             if (step > 0 && cur < stop) || (step < 0 && cur > stop) {
                 let next = cur.checked_add(step).unwrap_or(stop);
-                self.heap.set_obj(
-                    fs.frame,
+                self.fset(
+                    fs,
                     base + 1,
                     Obj::small(next).unwrap_or(Obj::small_unchecked(stop)),
                 );
@@ -2003,7 +2031,7 @@ impl<'h> Vm<'h> {
                 Obj::STOP
             }
         } else {
-            let it = self.heap.get_obj(fs.frame, base + 1);
+            let it = self.fget(fs, base + 1);
             match self.gen_status {
                 GenStatus::Yielded => {
                     self.gen_status = GenStatus::None;
