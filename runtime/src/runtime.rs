@@ -266,7 +266,8 @@ impl<'h> Vm<'h> {
 
     /// `a == b`.
     pub fn equal(&mut self, a: Obj, b: Obj) -> PyResult<bool> {
-        if a.is_small() && b.is_small() {
+        // Two small ints, two qstrs (interned: equal text is the same qstr).
+        if (a.is_small() && b.is_small()) || (a.is_qstr() && b.is_qstr()) {
             return Ok(a == b);
         }
         // Comparing nested containers recurses on the Rust stack: bound it.
@@ -377,6 +378,19 @@ impl<'h> Vm<'h> {
             {
                 return Ok(r);
             }
+        }
+        // Ordering two strs (characters, in pystone), without the type dispatch.
+        if matches!(op, B::Less | B::More | B::LessEqual | B::MoreEqual)
+            && self.is_str(a)
+            && self.is_str(b)
+        {
+            let c = self.str_cmp(a, b);
+            return Ok(Obj::bool(match op {
+                B::Less => c.is_lt(),
+                B::More => c.is_gt(),
+                B::LessEqual => c.is_le(),
+                _ => c.is_ge(),
+            }));
         }
         let (mut op, mut lhs, mut rhs) = (op, a, b);
         if op == B::In {

@@ -799,10 +799,14 @@ impl<'h> Vm<'h> {
                 }
                 op::STORE_GLOBAL => {
                     let q = self.read_qstr(fs)?;
+                    self.cache_slot = Self::cache_slot_of(fs);
                     let v = self.pop(fs)?;
                     let g = self.heap.get_obj(fs.ctx, fun::CTX_GLOBALS);
-                    self.save_fs(fs);
-                    self.dict_set(g, Obj::qstr(q), v)?;
+                    // An existing global (`global x; x = ...`) is replaced in place.
+                    if !self.dict_replace_q(g, q, v) {
+                        self.save_fs(fs);
+                        self.dict_set(g, Obj::qstr(q), v)?;
+                    }
                 }
                 op::STORE_ATTR => {
                     let q = self.read_qstr(fs)?;
