@@ -941,6 +941,9 @@ fn b_chr(vm: &mut Vm, args: &[Obj], _kw: Obj) -> PyResult<Obj> {
         Some(ch) => ch,
         None => return Err(vm.raise(TypeId::VALUE_ERROR, "chr() arg not in range(0x110000)")),
     };
+    if ch.is_ascii() {
+        return vm.char_str(ch as u8);
+    }
     let mut buf = [0u8; 4];
     let s = ch.encode_utf8(&mut buf);
     vm.new_str(s.as_bytes())

@@ -353,12 +353,15 @@ fn print_quoted(vm: &mut Vm, out: Out, o: Obj, bytes: bool) -> PyResult<()> {
     vm.out(out, &[q])?;
     let len = r.len();
     let mut i = 0;
+    // U+0080..U+00A0 and U+00AD (UTF-8 0xc2 then that byte) are not printable: CPython
+    // writes them as \xNN (the rest of Unicode's non-printables are left as they are).
+    let c1 = |b: &[u8], i: usize| b[i] == 0xc2 && matches!(b.get(i + 1), Some(0x80..=0xa0 | 0xad));
     // Write in runs of bytes that need no escaping.
     while i < len {
         let start = i;
         while i < len {
             let c = vm.sbytes(r)[i];
-            if c == q || c == b'\\' || c < 0x20 || c == 0x7f {
+            if c == q || c == b'\\' || c < 0x20 || c == 0x7f || c1(vm.sbytes(r), i) {
                 break;
             }
             i += 1;
@@ -370,9 +373,15 @@ fn print_quoted(vm: &mut Vm, out: Out, o: Obj, bytes: bool) -> PyResult<()> {
             }
         }
         if i < len {
-            let c = vm.sbytes(r)[i];
-            write_escape(vm, out, c)?;
-            i += 1;
+            if c1(vm.sbytes(r), i) {
+                let c = vm.sbytes(r)[i + 1];
+                write_escape(vm, out, c)?;
+                i += 2;
+            } else {
+                let c = vm.sbytes(r)[i];
+                write_escape(vm, out, c)?;
+                i += 1;
+            }
         }
     }
     vm.out(out, &[q])

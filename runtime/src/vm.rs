@@ -40,6 +40,9 @@ pub const MAP_CACHE: usize = if usize::BITS >= 64 { 256 } else { 16 };
 /// Entries of the builtin-type attribute cache (see [`Vm::type_cache`]); none on 32-bit
 /// targets, where RAM counts more than the scan it saves.
 pub const TYPE_CACHE: usize = if usize::BITS >= 64 { 64 } else { 0 };
+/// Entries of the one-character str cache (see [`Vm::char_qstrs`]): the ASCII characters
+/// on 64-bit hosts, none on 32-bit targets.
+pub const CHAR_QSTRS: usize = if usize::BITS >= 64 { 128 } else { 0 };
 /// Caller states kept by the simple call path for the return (a power of two, or none; see
 /// [`Vm::ret_cache`]).
 pub const RET_CACHE: usize = if usize::BITS >= 64 { 16 } else { 0 };
@@ -177,6 +180,10 @@ pub struct Vm<'h> {
     /// the scan found). The tables are constant, so an entry never goes stale; key 0 (the
     /// null name) is an empty entry. Not roots: native functions are immediates.
     pub(crate) type_cache: [(u32, Option<(Obj, crate::builtins::NativeKind)>); TYPE_CACHE],
+    /// Per ASCII character, what [`Vm::char_str`] found for it: its qstr's id, `u16::MAX`
+    /// for "no qstr has that text" (cleared when the pool gains a one-character qstr), 0
+    /// for not looked up yet.
+    pub(crate) char_qstrs: [u16; CHAR_QSTRS],
     /// Entry `depth % RET_CACHE`: (the frame a simple call pushed at chain depth `depth`,
     /// its caller's state then), so that its return does not reload the caller's state
     /// from the caller's frame. Every frame push at that depth replaces or clears the
@@ -258,6 +265,7 @@ impl<'h> Vm<'h> {
             dict_inserts: 0,
             builtin_cache: [(Obj::NULL, 0, 0, Obj::NULL); BUILTIN_CACHE],
             type_cache: [(0, None); TYPE_CACHE],
+            char_qstrs: [0; CHAR_QSTRS],
             ret_cache: [(Obj::NULL, dispatch::Fs::EMPTY); RET_CACHE],
         }
     }

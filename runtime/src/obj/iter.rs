@@ -186,7 +186,11 @@ impl<'h> Vm<'h> {
                 while j < b.len() && b[j] & 0xc0 == 0x80 {
                     j += 1;
                 }
+                let first = b[i];
                 self.heap.set_obj(it, 2, Obj::small_unchecked(j as isize));
+                if first.is_ascii() {
+                    return self.char_str(first);
+                }
                 self.new_str_from_ref(TypeId::STR, r, i, j)
             }
             TypeId::RANGE_ITER => {

@@ -118,6 +118,25 @@ impl<'h> Vm<'h> {
         self.new_str_like(TypeId::STR, b)
     }
 
+    /// A str of one character `c` (ASCII): its qstr if there is one, as [`Vm::new_str`]
+    /// finds it, but remembered per character (`s[i]`, `for ch in s` and `chr()` make
+    /// these all the time).
+    pub(crate) fn char_str(&mut self, c: u8) -> PyResult<Obj> {
+        match self.char_qstrs.get(usize::from(c)).copied() {
+            Some(u16::MAX) => return self.new_str_like(TypeId::STR, &[c]),
+            Some(q) if q != 0 => return Ok(Obj::qstr(Qstr(q))),
+            _ => {}
+        }
+        let found = self.find_qstr(&[c]);
+        if let Some(e) = self.char_qstrs.get_mut(usize::from(c)) {
+            *e = found.map_or(u16::MAX, |q| q.0);
+        }
+        match found {
+            Some(q) => Ok(Obj::qstr(q)),
+            None => self.new_str_like(TypeId::STR, &[c]),
+        }
+    }
+
     /// A new `str` or `bytes` object with these bytes.
     pub(crate) fn new_str_like(&mut self, tid: TypeId, b: &[u8]) -> PyResult<Obj> {
         let o = self.alloc_str(tid, b.len())?;
@@ -408,6 +427,13 @@ impl<'h> Vm<'h> {
 
     fn pool_add(&mut self, s: Obj) -> PyResult<Qstr> {
         self.str_hash_cached(s);
+        if let [c] = self.str_bytes(s) {
+            // A "no qstr" for this character in the one-character cache is stale now.
+            let c = usize::from(*c);
+            if let Some(e) = self.char_qstrs.get_mut(c) {
+                *e = 0;
+            }
+        }
         let mut p = self.qpool;
         let (count, cap) = if p.is_null() {
             (0, 0)
@@ -575,6 +601,11 @@ impl<'h> Vm<'h> {
         }
         let (a, b) = self.str_char_range(s, i, i + 1);
         let r = self.buffer_ref(s).unwrap_or(SRef::Static(b""));
+        if let [c] = self.sbytes(r).get(a..b).unwrap_or(&[]) {
+            if c.is_ascii() {
+                return self.char_str(*c);
+            }
+        }
         self.new_str_from_ref(TypeId::STR, r, a, b)
     }
 
