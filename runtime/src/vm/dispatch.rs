@@ -1160,6 +1160,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 op::RETURN_VALUE => {
+                    #[cfg(target_pointer_width = "64")]
+                    if self.return_simple(fs)? {
+                        continue;
+                    }
                     if let Some(v) = self.unwind_return(fs)? {
                         return Ok(Some(v));
                     }
@@ -1799,6 +1803,40 @@ impl<'h> Vm<'h> {
             self.drop_n(fs, ITER_SLOTS)?;
         }
         Ok(())
+    }
+
+    /// RETURN_VALUE of the commonest frame, inline in the loop (64-bit hosts): no
+    /// exception handler active, pushed by `call_simple` (mode Call, not a generator's,
+    /// the caller's state in `ret_cache`). Does what `unwind_return` does then; false:
+    /// not such a return (nothing done).
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    fn return_simple(&mut self, fs: &mut Fs) -> PyResult<bool> {
+        if fs.exc_sp != 0 {
+            return Ok(false);
+        }
+        let frame = fs.frame;
+        let (modebits, prev) = match self.heap.fields::<F_STATE>(frame) {
+            Some(w) => (
+                usize::from_ne_bytes(w[F_MODE]) >> 1,
+                Obj(usize::from_ne_bytes(w[F_PREV])),
+            ),
+            None => return Ok(false),
+        };
+        if modebits != FrameMode::Call as usize {
+            return Ok(false);
+        }
+        let caller = match self.ret_cache.get(ret_slot(self.depth)) {
+            Some((callee, caller)) if *callee == frame => *caller,
+            _ => return Ok(false),
+        };
+        let v = self.peek(fs, 0)?;
+        self.frame = prev;
+        self.depth = self.depth.saturating_sub(1);
+        self.release_frame_of(frame, fs.n_state, fs.n_exc);
+        *fs = caller;
+        self.push(fs, v)?;
+        Ok(true)
     }
 
     /// Leave the current frame with result `v`; `Some(v)` if the loop must return it.
