@@ -406,6 +406,13 @@ impl<'h> Vm<'h> {
     pub(crate) fn release_frame(&mut self, frame: Obj) {
         let n_state = self.heap.get_int(frame, F_NSTATE);
         let n_exc = self.heap.get_int(frame, super::dispatch::F_NEXC);
+        self.release_frame_of(frame, n_state, n_exc);
+    }
+
+    /// [`Vm::release_frame`] when the frame's `n_state` and `n_exc` are known (the
+    /// return path has them in its cached state).
+    #[inline]
+    pub(crate) fn release_frame_of(&mut self, frame: Obj, n_state: usize, n_exc: usize) {
         let blocks = ((F_STATE + n_state + 3 * n_exc) * WORD).div_ceil(BLOCK);
         if self.n_frame_cache < FRAME_CACHE {
             self.frame_cache[self.n_frame_cache] = (frame, blocks);

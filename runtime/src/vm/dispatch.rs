@@ -275,6 +275,13 @@ impl<'h> Vm<'h> {
         let src = self.heap.get_obj(rc, RC::SRC);
         let off = self.rc_int(rc, RC::DATA_OFF);
         let len = self.rc_int(rc, RC::DATA_LEN);
+        Self::heap_rc_code(src, off, len)
+    }
+
+    /// Where the bytecode of a heap raw code lives, from its `SRC`, `DATA_OFF` and
+    /// `DATA_LEN` fields.
+    #[inline(always)]
+    fn heap_rc_code(src: Obj, off: usize, len: usize) -> Code {
         if src.is_small() {
             Code {
                 img: src.small_value() as usize,
@@ -1157,6 +1164,10 @@ impl<'h> Vm<'h> {
                     }
                 }
                 op::RETURN_VALUE => {
+                    #[cfg(target_pointer_width = "64")]
+                    if self.return_simple(fs)? {
+                        continue;
+                    }
                     if let Some(v) = self.unwind_return(fs)? {
                         return Ok(Some(v));
                     }
@@ -1476,6 +1487,10 @@ impl<'h> Vm<'h> {
     }
 
     /// Look `q` up in globals then builtins.
+    ///
+    /// Inlined into the loop on 64-bit hosts: the call's register saves and restores
+    /// were a good part of a hit (LOAD_GLOBAL is a few percent of pystone's instructions).
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
     pub(crate) fn load_global(&mut self, g: Obj, q: crate::Qstr) -> PyResult<Obj> {
         let slot = self.cache_slot & (super::BUILTIN_CACHE - 1);
         if let Some(&(cg, cq, ci, cv)) = self.builtin_cache.get(slot) {
@@ -1538,13 +1553,6 @@ impl<'h> Vm<'h> {
     /// the callee's state; `None`: not such a call (nothing done).
     #[inline]
     fn call_simple(&mut self, fs: &mut Fs, c: &CallSite) -> PyResult<Option<Fs>> {
-        use upyc_bytecode::prelude::{
-            SCOPE_FLAG_DEFKWARGS, SCOPE_FLAG_GENERATOR, SCOPE_FLAG_VARARGS, SCOPE_FLAG_VARKEYWORDS,
-        };
-        const SPECIAL: usize = (SCOPE_FLAG_VARARGS
-            | SCOPE_FLAG_VARKEYWORDS
-            | SCOPE_FLAG_DEFKWARGS
-            | SCOPE_FLAG_GENERATOR) as usize;
         if c.n_kw != 0 || !c.f.is_heap() {
             return Ok(None);
         }
@@ -1563,15 +1571,10 @@ impl<'h> Vm<'h> {
         }
         let rc = self.heap.get_obj(f, fun::F_RC);
         let n_args = c.n_pos + usize::from(!slf.is_null());
-        let n_state = self.rc_int(rc, RC::N_STATE);
-        if self.rc_int(rc, RC::N_POS) != n_args
-            || n_args > n_state
-            || self.rc_int(rc, RC::SCOPE_FLAGS) & SPECIAL != 0
-            || self.rc_int(rc, RC::N_KWONLY) != 0
-            || self.rc_int(rc, RC::N_CELL) != 0
-        {
+        // (`code`: None on 32-bit targets, which read it below as before.)
+        let Some((n_state, n_exc, code_off, code)) = self.simple_rc(rc, n_args) else {
             return Ok(None);
-        }
+        };
         if self.config.max_steps != 0 {
             self.steps += 1;
             if self.steps > self.config.max_steps {
@@ -1581,8 +1584,6 @@ impl<'h> Vm<'h> {
         // The caller resumes after this instruction with its stack cut to the function;
         // the function and arguments stay above sp (scanned with the frame).
         self.save_fs(fs);
-        let n_exc = self.rc_int(rc, RC::N_EXC);
-        let code_off = self.rc_int(rc, RC::CODE_OFF);
         let frame = self.alloc_frame(F_STATE + n_state + 3 * n_exc)?;
         let top = F_STATE + n_state - 1;
         let mut first = c.first;
@@ -1630,10 +1631,59 @@ impl<'h> Vm<'h> {
             n_state,
             exc_sp: 0,
             n_exc,
-            code: self.code_of(rc),
+            code: match code {
+                Some(code) => code,
+                None => self.code_of(rc),
+            },
             ctx: self.heap.get_obj(f, fun::F_CTX),
             rc,
         }))
+    }
+
+    /// What [`Vm::call_simple`] needs of raw code `rc` for a call with `n_args`
+    /// positional arguments: `(n_state, n_exc, code_off, code)`; `None`: not a simple
+    /// call. On 64-bit hosts a heap raw code's fields are read with one bounds check
+    /// (`rc_int` checks each, and `code_of` reads three again), `code` included; on
+    /// 32-bit targets `code` is None, for the caller to read with `code_of`.
+    #[inline(always)]
+    fn simple_rc(&self, rc: Obj, n_args: usize) -> Option<(usize, usize, usize, Option<Code>)> {
+        use upyc_bytecode::prelude::{
+            SCOPE_FLAG_DEFKWARGS, SCOPE_FLAG_GENERATOR, SCOPE_FLAG_VARARGS, SCOPE_FLAG_VARKEYWORDS,
+        };
+        const SPECIAL: usize = (SCOPE_FLAG_VARARGS
+            | SCOPE_FLAG_VARKEYWORDS
+            | SCOPE_FLAG_DEFKWARGS
+            | SCOPE_FLAG_GENERATOR) as usize;
+        #[cfg(target_pointer_width = "64")]
+        if !rc.is_rom() {
+            if let Some(w) = self.heap.fields::<{ RC::WORDS }>(rc) {
+                let int = |i: usize| usize::from_ne_bytes(w[i]) >> 1;
+                let n_state = int(RC::N_STATE);
+                if int(RC::N_POS) != n_args
+                    || n_args > n_state
+                    || int(RC::SCOPE_FLAGS) & SPECIAL != 0
+                    || int(RC::N_KWONLY) != 0
+                    || int(RC::N_CELL) != 0
+                {
+                    return None;
+                }
+                let src = Obj(usize::from_ne_bytes(w[RC::SRC]));
+                let code = Self::heap_rc_code(src, int(RC::DATA_OFF), int(RC::DATA_LEN));
+                return Some((n_state, int(RC::N_EXC), int(RC::CODE_OFF), Some(code)));
+            }
+        }
+        let n_state = self.rc_int(rc, RC::N_STATE);
+        if self.rc_int(rc, RC::N_POS) != n_args
+            || n_args > n_state
+            || self.rc_int(rc, RC::SCOPE_FLAGS) & SPECIAL != 0
+            || self.rc_int(rc, RC::N_KWONLY) != 0
+            || self.rc_int(rc, RC::N_CELL) != 0
+        {
+            return None;
+        }
+        let n_exc = self.rc_int(rc, RC::N_EXC);
+        let code_off = self.rc_int(rc, RC::CODE_OFF);
+        Some((n_state, n_exc, code_off, None))
     }
 
     /// Call from the loop. Returns true if a frame was pushed (the caller reloads).
@@ -1759,12 +1809,52 @@ impl<'h> Vm<'h> {
         Ok(())
     }
 
+    /// RETURN_VALUE of the commonest frame, inline in the loop (64-bit hosts): no
+    /// exception handler active, pushed by `call_simple` (mode Call, not a generator's,
+    /// the caller's state in `ret_cache`). Does what `unwind_return` does then; false:
+    /// not such a return (nothing done).
+    #[cfg(target_pointer_width = "64")]
+    #[inline(always)]
+    fn return_simple(&mut self, fs: &mut Fs) -> PyResult<bool> {
+        if fs.exc_sp != 0 {
+            return Ok(false);
+        }
+        let frame = fs.frame;
+        let (modebits, prev) = match self.heap.fields::<F_STATE>(frame) {
+            Some(w) => (
+                usize::from_ne_bytes(w[F_MODE]) >> 1,
+                Obj(usize::from_ne_bytes(w[F_PREV])),
+            ),
+            None => return Ok(false),
+        };
+        if modebits != FrameMode::Call as usize {
+            return Ok(false);
+        }
+        let caller = match self.ret_cache.get(ret_slot(self.depth)) {
+            Some((callee, caller)) if *callee == frame => *caller,
+            _ => return Ok(false),
+        };
+        let v = self.peek(fs, 0)?;
+        self.frame = prev;
+        self.depth = self.depth.saturating_sub(1);
+        self.release_frame_of(frame, fs.n_state, fs.n_exc);
+        *fs = caller;
+        self.push(fs, v)?;
+        Ok(true)
+    }
+
     /// Leave the current frame with result `v`; `Some(v)` if the loop must return it.
     fn leave_frame(&mut self, fs: &mut Fs, v: Obj) -> PyResult<Option<Obj>> {
         let frame = fs.frame;
-        let modebits = self.heap.get_int(frame, F_MODE);
-        let aux = self.heap.get_obj(frame, F_AUX);
-        let prev = self.heap.get_obj(frame, F_PREV);
+        // The three fixed fields with one bounds check (as `load_fs` reads them).
+        let (modebits, aux, prev) = match self.heap.fields::<F_STATE>(frame) {
+            Some(w) => (
+                usize::from_ne_bytes(w[F_MODE]) >> 1,
+                Obj(usize::from_ne_bytes(w[F_AUX])),
+                Obj(usize::from_ne_bytes(w[F_PREV])),
+            ),
+            None => (0, Obj::NULL, Obj::NULL),
+        };
         let depth = self.depth;
         self.frame = prev;
         self.depth = self.depth.saturating_sub(1);
@@ -1777,7 +1867,7 @@ impl<'h> Vm<'h> {
             self.gen_status = GenStatus::Returned;
         } else {
             // Only a generator keeps its frame after it returns.
-            self.release_frame(frame);
+            self.release_frame_of(frame, fs.n_state, fs.n_exc);
         }
         match modebits & 3 {
             1 => Ok(Some(v)),
