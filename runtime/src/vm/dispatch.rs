@@ -496,7 +496,7 @@ impl<'h> Vm<'h> {
         #[cfg(target_pointer_width = "64")]
         return Obj(self.heap.word(fs.fw.wrapping_add(i)));
         #[cfg(not(target_pointer_width = "64"))]
-        self.fget(fs, i)
+        self.heap.get_obj(fs.frame, i)
     }
 
     /// Set word `i` of the executing frame (`self.fset(fs, i, v)`).
@@ -505,7 +505,7 @@ impl<'h> Vm<'h> {
         #[cfg(target_pointer_width = "64")]
         self.heap.set_word(fs.fw.wrapping_add(i), v.0);
         #[cfg(not(target_pointer_width = "64"))]
-        self.fset(fs, i, v);
+        self.heap.set_obj(fs.frame, i, v);
     }
 
     #[inline(always)]
