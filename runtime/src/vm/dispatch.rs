@@ -490,7 +490,7 @@ impl<'h> Vm<'h> {
 
     // ------------------------------------------------------------ stack
 
-    /// Word `i` of the executing frame (`self.fget(fs, i)`).
+    /// Word `i` of the executing frame (`self.heap.get_obj(fs.frame, i)`).
     #[inline(always)]
     fn fget(&self, fs: &Fs, i: usize) -> Obj {
         #[cfg(target_pointer_width = "64")]
@@ -499,7 +499,7 @@ impl<'h> Vm<'h> {
         self.heap.get_obj(fs.frame, i)
     }
 
-    /// Set word `i` of the executing frame (`self.fset(fs, i, v)`).
+    /// Set word `i` of the executing frame (`self.heap.set_obj(fs.frame, i, v)`).
     #[inline(always)]
     fn fset(&mut self, fs: &Fs, i: usize, v: Obj) {
         #[cfg(target_pointer_width = "64")]
