@@ -318,11 +318,9 @@ impl<'h> Vm<'h> {
         true
     }
 
-    /// Append entry (key, value) with hash `h` to table `t` of `d`, which has room for it
-    /// and has no such key.
-    fn dict_insert_new(&mut self, d: Obj, t: Obj, key: Obj, value: Obj, h: usize) {
-        let n_index = self.heap.get_int(t, T_NINDEX);
-        let used = self.heap.get_int(t, T_NUSED);
+    /// The first empty index slot of table `t` (index size `n_index`) on the probe path of
+    /// hash `h` (a table with room has one).
+    fn free_slot(&self, t: Obj, n_index: usize, h: usize) -> usize {
         let mask = n_index.wrapping_sub(1);
         let mut i = h & mask;
         let mut step = 0;
@@ -332,6 +330,15 @@ impl<'h> Vm<'h> {
             }
             i = probe_next(i, &mut step, mask);
         }
+        i
+    }
+
+    /// Append entry (key, value) with hash `h` to table `t` of `d`, which has room for it
+    /// and has no such key.
+    fn dict_insert_new(&mut self, d: Obj, t: Obj, key: Obj, value: Obj, h: usize) {
+        let n_index = self.heap.get_int(t, T_NINDEX);
+        let used = self.heap.get_int(t, T_NUSED);
+        let i = self.free_slot(t, n_index, h);
         self.heap.set_int(t, T_INDEX + i, used + 1);
         let e = T_INDEX + n_index + 2 * used;
         self.heap.set_obj(t, e, key);
@@ -356,7 +363,6 @@ impl<'h> Vm<'h> {
         let nt = self.dict_table_new(n.max(self.dict_len(d) * 2).max(3))?;
         self.root(nt)?;
         let n_index = self.heap.get_int(nt, T_NINDEX);
-        let mask = n_index - 1;
         let mut used = 0;
         if !old.is_null() {
             let old_index = self.heap.get_int(old, T_NINDEX);
@@ -369,11 +375,7 @@ impl<'h> Vm<'h> {
                 }
                 let v = self.heap.get_obj(old, oe + 1);
                 let h = self.hash(k)?;
-                let mut i = h & mask;
-                let mut step = 0;
-                while self.heap.get_int(nt, T_INDEX + i) != 0 {
-                    i = probe_next(i, &mut step, mask);
-                }
+                let i = self.free_slot(nt, n_index, h);
                 self.heap.set_int(nt, T_INDEX + i, used + 1);
                 let ne = T_INDEX + n_index + 2 * used;
                 self.heap.set_obj(nt, ne, k);

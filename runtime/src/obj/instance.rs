@@ -148,8 +148,8 @@ impl<'h> Vm<'h> {
     }
 
     /// Whether no class of an MRO has `__setattr__`/`__delattr__`/`__new__` or an
-    /// attribute that may be a data descriptor (a property, or an instance of a class with `__set__`
-    /// or `__delete__`).
+    /// attribute that may be a data descriptor (a property, or an instance of a class with
+    /// `__set__` or `__delete__`).
     fn mro_is_plain(&self, mro: Obj) -> bool {
         for i in 0..self.tuple_len(mro) {
             let x = self.tuple_get(mro, i);
@@ -459,13 +459,9 @@ impl<'h> Vm<'h> {
         let mark = self.roots_mark();
         self.root(sub)?;
         let r = (|| {
-            let h = self.heap.header(cls);
-            let room =
-                if self.is_user_class(cls) && crate::obj::header::flags(h) & CLS_INST_ATTRS != 0 {
-                    3
-                } else {
-                    0
-                };
+            let has_attrs = self.is_user_class(cls)
+                && crate::obj::header::flags(self.heap.header(cls)) & CLS_INST_ATTRS != 0;
+            let room = if has_attrs { 3 } else { 0 };
             let d = self.dict_new(room)?;
             self.root(d)?;
             let o = self.alloc(TypeId::INSTANCE, 0, INST_WORDS)?;
