@@ -384,13 +384,7 @@ impl<'h> Vm<'h> {
             && self.is_str(a)
             && self.is_str(b)
         {
-            let c = self.str_cmp(a, b);
-            return Ok(Obj::bool(match op {
-                B::Less => c.is_lt(),
-                B::More => c.is_gt(),
-                B::LessEqual => c.is_le(),
-                _ => c.is_ge(),
-            }));
+            return Ok(self.str_order(op, a, b));
         }
         let (mut op, mut lhs, mut rhs) = (op, a, b);
         if op == B::In {
@@ -544,6 +538,17 @@ impl<'h> Vm<'h> {
         Ok(None)
     }
 
+    /// `a < b` (`>`, `<=`, `>=`: `op`) for two str-like objects.
+    fn str_order(&self, op: BinaryOp, a: Obj, b: Obj) -> Obj {
+        let c = self.str_cmp(a, b);
+        Obj::bool(match op {
+            BinaryOp::Less => c.is_lt(),
+            BinaryOp::More => c.is_gt(),
+            BinaryOp::LessEqual => c.is_le(),
+            _ => c.is_ge(),
+        })
+    }
+
     fn str_binary_op(&mut self, op: BinaryOp, a: Obj, b: Obj) -> PyResult<Option<Obj>> {
         use BinaryOp as B;
         let tid = if self.is_bytes(a) {
@@ -589,13 +594,7 @@ impl<'h> Vm<'h> {
                 Ok(None)
             }
             B::Less | B::More | B::LessEqual | B::MoreEqual if same => {
-                let c = self.str_cmp(a, b);
-                Ok(Some(Obj::bool(match op {
-                    B::Less => c.is_lt(),
-                    B::More => c.is_gt(),
-                    B::LessEqual => c.is_le(),
-                    _ => c.is_ge(),
-                })))
+                Ok(Some(self.str_order(op, a, b)))
             }
             B::Equal if same => Ok(Some(Obj::bool(self.str_eq(a, b)))),
             _ => Ok(None),
