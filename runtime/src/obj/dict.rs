@@ -32,7 +32,8 @@ fn capacity(n_index: usize) -> usize {
 /// cluster (consecutive small ints, strs that differ in their last characters) and where
 /// deleted entries pile up: `dict.get` of an absent key looked at about 9 slots in the
 /// dict/class benchmark.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn probe_next(i: usize, step: &mut usize, mask: usize) -> usize {
     *step += 1;
     i.wrapping_add(*step) & mask

@@ -23,7 +23,8 @@ impl<'h> Vm<'h> {
     /// A new float object when that takes no search or collection (one heap block on
     /// 64-bit little-endian hosts); `None`: call [`Vm::new_float`]. Always inlined, so the
     /// dispatch loop's float path has it without a call.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     pub(crate) fn new_float_fast(&mut self, v: f64) -> Option<Obj> {
         #[cfg(all(target_pointer_width = "64", target_endian = "little"))]
         return self.alloc_block_fast(

@@ -292,7 +292,8 @@ impl<'h> Vm<'h> {
 
     /// Call native `f` with the positional args of `a` copied into a buffer of `N` (which
     /// holds them all) and its keyword args as one dict.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn call_native_buffered<const N: usize>(
         &mut self,
         f: crate::builtins::NativeFn,

@@ -116,7 +116,8 @@ impl Fs {
 }
 
 /// The [`Vm::ret_cache`] entry of the frame at chain depth `depth`.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn ret_slot(depth: usize) -> usize {
     // (No entries on 32-bit targets: every index is then out of range.)
     depth & super::RET_CACHE.wrapping_sub(1)
@@ -145,7 +146,8 @@ pub(crate) struct Fs {
 
 /// The commonest small-int operations, on the tagged words without untagging both
 /// (`None`: not one of them, or the result needs a big int).
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
     use op::BinaryOp as B;
     // Tagged small ints are 2v+1: order and equality carry over to the words.
@@ -166,7 +168,8 @@ fn small_fast_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
 /// `is`, `is not`, and `==`/`!=` of an object with itself when that is an immediate
 /// or a qstr (equal to itself; a heap or image object may not be: a NaN, `__eq__`).
 /// `None`: the general operator decides.
-#[inline(always)]
+#[cfg_attr(target_pointer_width = "64", inline(always))]
+#[cfg_attr(not(target_pointer_width = "64"), inline)]
 fn identity_op(op: op::BinaryOp, a: Obj, b: Obj) -> Option<Obj> {
     use op::BinaryOp as B;
     match op {
@@ -280,7 +283,8 @@ impl<'h> Vm<'h> {
 
     /// Where the bytecode of a heap raw code lives, from its `SRC`, `DATA_OFF` and
     /// `DATA_LEN` fields.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn heap_rc_code(src: Obj, off: usize, len: usize) -> Code {
         if src.is_small() {
             Code {
@@ -367,7 +371,8 @@ impl<'h> Vm<'h> {
         self.raise(TypeId::VALUE_ERROR, "incompatible .mpy file")
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn fetch(&mut self, fs: &mut Fs) -> PyResult<u8> {
         // Code in the heap: one range check (then the heap's own), without
         // `code_byte`'s choice of where the code lives.
@@ -491,7 +496,8 @@ impl<'h> Vm<'h> {
     // ------------------------------------------------------------ stack
 
     /// Word `i` of the executing frame (`self.heap.get_obj(fs.frame, i)`).
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn fget(&self, fs: &Fs, i: usize) -> Obj {
         #[cfg(target_pointer_width = "64")]
         return Obj(self.heap.word(fs.fw.wrapping_add(i)));
@@ -500,7 +506,8 @@ impl<'h> Vm<'h> {
     }
 
     /// Set word `i` of the executing frame (`self.heap.set_obj(fs.frame, i, v)`).
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn fset(&mut self, fs: &Fs, i: usize, v: Obj) {
         #[cfg(target_pointer_width = "64")]
         self.heap.set_word(fs.fw.wrapping_add(i), v.0);
@@ -508,7 +515,8 @@ impl<'h> Vm<'h> {
         self.heap.set_obj(fs.frame, i, v);
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn push(&mut self, fs: &mut Fs, v: Obj) -> PyResult<()> {
         if fs.sp >= fs.n_state {
             return Err(self.bad_code());
@@ -518,7 +526,8 @@ impl<'h> Vm<'h> {
         Ok(())
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn pop(&mut self, fs: &mut Fs) -> PyResult<Obj> {
         if fs.sp == 0 {
             return Err(self.bad_code());
@@ -528,7 +537,8 @@ impl<'h> Vm<'h> {
     }
 
     /// Stack entry `n` below the top (0 = TOS).
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn peek(&mut self, fs: &Fs, n: usize) -> PyResult<Obj> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -536,7 +546,8 @@ impl<'h> Vm<'h> {
         Ok(self.fget(fs, F_STATE + fs.sp - 1 - n))
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn set_peek(&mut self, fs: &Fs, n: usize, v: Obj) -> PyResult<()> {
         if n >= fs.sp {
             return Err(self.bad_code());
@@ -672,7 +683,8 @@ impl<'h> Vm<'h> {
         self.step_loop(fs)
     }
 
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn step_loop(&mut self, fs: &mut Fs) -> PyResult<Option<Obj>> {
         loop {
             fs.ip0 = fs.ip;
@@ -1337,7 +1349,8 @@ impl<'h> Vm<'h> {
     /// Where item `idx` of `o` is (object, word) when `o` is a list (or, unless `store`,
     /// a tuple) and `idx` a small int in range, negative ones counting from the end: what
     /// `subscr`/`store_subscr` would read or write, without the general dispatch.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn seq_slot(&self, o: Obj, idx: Obj, store: bool) -> Option<(Obj, usize)> {
         if !idx.is_small() || !o.is_heap() {
             return None;
@@ -1645,7 +1658,8 @@ impl<'h> Vm<'h> {
     /// call. On 64-bit hosts a heap raw code's fields are read with one bounds check
     /// (`rc_int` checks each, and `code_of` reads three again), `code` included; on
     /// 32-bit targets `code` is None, for the caller to read with `code_of`.
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn simple_rc(&self, rc: Obj, n_args: usize) -> Option<(usize, usize, usize, Option<Code>)> {
         use upyc_bytecode::prelude::{
             SCOPE_FLAG_DEFKWARGS, SCOPE_FLAG_GENERATOR, SCOPE_FLAG_VARARGS, SCOPE_FLAG_VARKEYWORDS,
@@ -1814,7 +1828,8 @@ impl<'h> Vm<'h> {
     /// the caller's state in `ret_cache`). Does what `unwind_return` does then; false:
     /// not such a return (nothing done).
     #[cfg(target_pointer_width = "64")]
-    #[inline(always)]
+    #[cfg_attr(target_pointer_width = "64", inline(always))]
+    #[cfg_attr(not(target_pointer_width = "64"), inline)]
     fn return_simple(&mut self, fs: &mut Fs) -> PyResult<bool> {
         if fs.exc_sp != 0 {
             return Ok(false);
