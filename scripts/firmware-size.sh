@@ -5,7 +5,8 @@
 #   baseline  the board support alone (semihosting console, exit, fault handlers);
 #   hello     baseline + runtime with its default features + programs/hello.py;
 #   minimal   hello built with --no-default-features (no float, complex, bigint, set,
-#             str-extra, struct, bytearray).
+#             str-extra, struct, bytearray, error-text);
+#   minimal+text  the same with the runtime's exception messages (feature error-text).
 # The runtime's share is hello - baseline (it includes the embedded .mpy, printed too).
 # With qemu-system-arm on PATH, each hello is also run and its stack peak (the firmware's
 # stack painting) and heap use are printed. Also checks that core::fmt is not linked and
@@ -65,19 +66,21 @@ for opt in z s; do
     build $opt baseline baseline
     build $opt hello hello
     build $opt minimal hello --no-default-features
+    build $opt minimal+text hello --no-default-features --features error-text
 done
 
 echo "target $TARGET, fat LTO (bytes; data+bss include the VM heap)"
-printf '%-36s %8s %6s %6s\n' firmware text data bss
+printf '%-38s %8s %6s %6s\n' firmware text data bss
 for opt in z s; do
     set -- $(tdb "$OUT/$TARGET-$opt-baseline.elf")
     base_text=$1
-    printf '%-36s %8s %6s %6s\n' "opt-level $opt: baseline (no runtime)" "$1" "$2" "$3"
-    for name in hello minimal; do
+    printf '%-38s %8s %6s %6s\n' "opt-level $opt: baseline (no runtime)" "$1" "$2" "$3"
+    for name in hello minimal minimal+text; do
         set -- $(tdb "$OUT/$TARGET-$opt-$name.elf")
         label="opt-level $opt: hello, default features"
         [ "$name" = minimal ] && label="opt-level $opt: hello, minimal features"
-        printf '%-36s %8s %6s %6s   runtime share: %s  %s\n' "$label" "$1" "$2" "$3" \
+        [ "$name" = minimal+text ] && label="opt-level $opt: minimal + error-text"
+        printf '%-38s %8s %6s %6s   runtime share: %s  %s\n' "$label" "$1" "$2" "$3" \
             "$(($1 - base_text))" "$(run_stats "$OUT/$TARGET-$opt-$name.elf")"
     done
 done
@@ -86,10 +89,10 @@ done
 mpy=$(ls -t "$FW/target/$TARGET/release/build"/upyc-firmware-*/out/hello.mpy 2>/dev/null | head -n 1)
 mpy_size=$( [ -n "$mpy" ] && wc -c < "$mpy" || echo "?")
 echo "hello.mpy embedded: $mpy_size bytes (part of each runtime share)"
-echo "features: default = float complex bigint set str-extra struct bytearray;" \
+echo "features: default = float complex bigint set str-extra struct bytearray error-text;" \
     "minimal = none (also: gc-stress, std)"
 
-for name in hello minimal; do
+for name in hello minimal minimal+text; do
     elf="$OUT/$TARGET-z-$name.elf"
     fmt=$(arm-none-eabi-nm -S -C "$elf" | grep -E ' core::fmt::|<core::fmt::' || true)
     if [ -z "$fmt" ]; then

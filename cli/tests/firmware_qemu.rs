@@ -103,9 +103,17 @@ fn expected(name: &str) -> String {
 
 /// Runs BIN and checks its stdout against NAME.out and its exit status; returns stderr.
 fn check(bin: &str, target: &str, features: &[&str], status: i32) -> String {
+    check_with_elf(bin, target, features, status).0
+}
+
+/// [`check`], also returning the bytes of the ELF that ran (read before another test can
+/// rebuild it).
+fn check_with_elf(bin: &str, target: &str, features: &[&str], status: i32) -> (String, Vec<u8>) {
     require_tools();
     let _one_at_a_time = FIRMWARE.lock().unwrap_or_else(|e| e.into_inner());
     let out = run_firmware(bin, target, features);
+    let elf_path = firmware_dir().join(format!("target/{target}/release/{bin}"));
+    let elf = std::fs::read(&elf_path).unwrap_or_else(|e| panic!("{}: {e}", elf_path.display()));
     let stdout = String::from_utf8_lossy(&out.stdout);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
@@ -123,17 +131,33 @@ fn check(bin: &str, target: &str, features: &[&str], status: i32) -> String {
         stderr.contains("heap: "),
         "{bin}: no heap report; stderr:\n{stderr}"
     );
-    stderr.into_owned()
+    (stderr.into_owned(), elf)
 }
+
+/// Whether `needle` occurs in `hay`.
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Two of the runtime's own exception messages: one raised with `Vm::raise`, one part of a
+/// `Vm::raise_fmt` (the preallocated recursion error keeps its text in every build).
+const RUNTIME_MESSAGES: [&[u8]; 2] = [b"can't perform relative import", b"' object isn't iterable"];
 
 #[test]
 fn hello_cortex_m3_default_features() {
-    check("hello", "thumbv7m-none-eabi", &[], 0);
+    let (_, elf) = check_with_elf("hello", "thumbv7m-none-eabi", &[], 0);
+    for m in RUNTIME_MESSAGES {
+        assert!(contains(&elf, m), "default features link the error texts");
+    }
 }
 
+/// The minimal build also leaves out the `error-text` feature: its messages are not linked.
 #[test]
 fn hello_cortex_m3_minimal_features() {
-    check("hello", "thumbv7m-none-eabi", &["--no-default-features"], 0);
+    let (_, elf) = check_with_elf("hello", "thumbv7m-none-eabi", &["--no-default-features"], 0);
+    for m in RUNTIME_MESSAGES {
+        assert!(!contains(&elf, m), "minimal build links the error texts");
+    }
 }
 
 #[test]

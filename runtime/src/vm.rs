@@ -366,7 +366,7 @@ impl<'h> Vm<'h> {
     /// A one-block object with words `w0` (its header) and `w1` when that takes no
     /// search or collection (what [`Vm::alloc`] would do, then the store of `w1`);
     /// `None`: call [`Vm::alloc`].
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(all(target_pointer_width = "64", feature = "float"))]
     #[inline(always)]
     pub(crate) fn alloc_block_fast(&mut self, w0: usize, w1: usize) -> Option<Obj> {
         if !self.may_alloc_fast() {
@@ -482,9 +482,17 @@ impl<'h> Vm<'h> {
         PyErr
     }
 
-    /// Raise a builtin exception type with a message.
+    /// Raise a builtin exception type with a message (without the `error-text` feature:
+    /// no message, and the text is not linked).
+    #[cfg_attr(not(feature = "error-text"), inline(always))]
     pub(crate) fn raise(&mut self, t: TypeId, msg: &str) -> PyErr {
-        self.raise_fmt(t, &[Fmt::S(msg)])
+        #[cfg(feature = "error-text")]
+        return self.raise_fmt(t, &[Fmt::S(msg)]);
+        #[cfg(not(feature = "error-text"))]
+        {
+            let _ = msg;
+            self.raise_empty(t)
+        }
     }
 
     /// Raise a builtin exception type without arguments.
@@ -495,7 +503,17 @@ impl<'h> Vm<'h> {
         }
     }
 
+    /// Raise a builtin exception type with a message built from pieces (without the
+    /// `error-text` feature: no message; inlined, so the pieces are not even built).
+    #[cfg(not(feature = "error-text"))]
+    #[inline(always)]
+    pub(crate) fn raise_fmt(&mut self, t: TypeId, pieces: &[Fmt]) -> PyErr {
+        let _ = pieces;
+        self.raise_empty(t)
+    }
+
     /// Raise a builtin exception type with a message built from pieces.
+    #[cfg(feature = "error-text")]
     pub(crate) fn raise_fmt(&mut self, t: TypeId, pieces: &[Fmt]) -> PyErr {
         let mark = self.roots_mark();
         let r = self.format_pieces(pieces).and_then(|s| {
@@ -510,6 +528,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Build a str from formatting pieces.
+    #[cfg(feature = "error-text")]
     pub(crate) fn format_pieces(&mut self, pieces: &[Fmt]) -> PyResult<Obj> {
         let mark = self.roots_mark();
         let r = (|| {

@@ -65,6 +65,7 @@ fn cycles_are_collected() {
 }
 
 #[test]
+#[cfg(feature = "error-text")]
 fn recursion_depth_is_bounded() {
     let cfg = Config {
         max_depth: 50,
@@ -108,4 +109,43 @@ fn traceback_text() {
         out,
         "Traceback (most recent call last):\n  File \"t.py\", line 4, in <module>\n  File \"t.py\", line 2, in f\nValueError: ('bad', 1)\n"
     );
+}
+
+#[test]
+#[cfg(all(feature = "struct", feature = "float"))]
+fn builtin_module_names_and_u_aliases() {
+    // Each builtin module by its name, and the five that also answer to a `u` prefix (the
+    // same module object, whichever name is imported first).
+    let out = run(
+        "import usys, sys, time, utime, umath, math, errno, uerrno, ustruct, struct\n\
+         import gc, micropython, builtins\n\
+         print(sys is usys, time is utime, math is umath, errno is uerrno, struct is ustruct)\n\
+         print(gc.collect.__name__, micropython.const(3), builtins.len('ab'))\n\
+         for name in ('ugc', 'umicropython', 'ubuiltins', 'board', 'ustructx', 'u'):\n\
+         \x20   try:\n\
+         \x20       __import__(name)\n\
+         \x20       print(name, 'found')\n\
+         \x20   except ImportError:\n\
+         \x20       print(name, 'missing')\n",
+        64 * 1024,
+    );
+    assert_eq!(
+        out,
+        "True True True True True\ncollect 3 2\nugc missing\numicropython missing\n\
+         ubuiltins missing\nboard missing\nustructx missing\nu missing\n"
+    );
+}
+
+/// Without `error-text`, the runtime's own exceptions carry no message; a program's own
+/// exceptions keep theirs.
+#[test]
+#[cfg(not(feature = "error-text"))]
+fn no_error_text_drops_runtime_messages_only() {
+    let out = run(
+        "try:\n    'abc'.index('x')\nexcept ValueError as e:\n    print(type(e).__name__, e.args)\n\
+         try:\n    iter(5)\nexcept TypeError as e:\n    print(type(e).__name__, e.args)\n\
+         try:\n    raise ValueError('mine', 2)\nexcept ValueError as e:\n    print(e.args)\n",
+        64 * 1024,
+    );
+    assert_eq!(out, "ValueError ()\nTypeError ()\n('mine', 2)\n");
 }

@@ -55,11 +55,15 @@ pub fn available(vm: &mut Vm) -> bool {
 }
 
 /// Whether `name` is one of the hardware modules.
-pub fn is_module(name: &[u8]) -> bool {
-    matches!(
-        name,
-        b"board" | b"digitalio" | b"nativeio" | b"machine" | b"microcontroller"
-    )
+pub fn is_module(name: Qstr) -> bool {
+    [
+        q!("board"),
+        q!("digitalio"),
+        q!("nativeio"),
+        q!("machine"),
+        q!("microcontroller"),
+    ]
+    .contains(&name)
 }
 
 fn no_board(vm: &mut Vm) -> PyErr {

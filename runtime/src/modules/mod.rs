@@ -21,6 +21,7 @@ pub mod ustruct;
 
 use crate::builtins::{tables, NativeDef, TABLES};
 use crate::obj::Obj;
+use crate::q;
 use crate::vm::Vm;
 use crate::PyResult;
 
@@ -44,29 +45,50 @@ enum Kind {
     Board,
     /// A module the firmware registered, in this slot.
     Ext(usize),
+    /// `u` + the name of one of the modules above: the same module object.
+    Alias,
 }
 
 fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
-    Some(Kind::Table(match name {
-        b"sys" | b"usys" => tables::SYS,
-        b"gc" => tables::GC,
-        b"time" | b"utime" => tables::TIME,
-        b"micropython" => tables::MICROPYTHON,
-        #[cfg(feature = "struct")]
-        b"struct" | b"ustruct" => tables::STRUCT,
-        #[cfg(feature = "float")]
-        b"math" | b"umath" => tables::MATH,
-        b"errno" | b"uerrno" => return Some(Kind::Errno),
-        b"builtins" => return Some(Kind::Builtins),
-        _ if board::is_module(name) => return Some(Kind::Board),
-        _ => {
-            return vm
-                .ext_modules
-                .iter()
-                .position(|d| d.is_some_and(|d| d.name.as_bytes() == name))
-                .map(Kind::Ext)
-        }
-    }))
+    // Builtin module names (but `struct`) are builtin qstrs: compare ids, not text. `sys`,
+    // `time`, `struct`, `math` and `errno` also answer to a `u` prefix (see [`Kind::Alias`]).
+    let (alias, base) = match name {
+        [b'u', rest @ ..] => (true, rest),
+        _ => (false, name),
+    };
+    #[cfg(feature = "struct")]
+    if base == b"struct" {
+        return Some(if alias {
+            Kind::Alias
+        } else {
+            Kind::Table(tables::STRUCT)
+        });
+    }
+    if let Some(q) = crate::qstr::find_builtin(base, crate::qstr::hash_bytes(base)) {
+        let t = match q {
+            q if q == q!("sys") => tables::SYS,
+            q if q == q!("time") => tables::TIME,
+            #[cfg(feature = "float")]
+            q if q == q!("math") => tables::MATH,
+            q if q == q!("errno") => return Some(if alias { Kind::Alias } else { Kind::Errno }),
+            _ if alias => return ext_module(vm, name),
+            q if q == q!("gc") => tables::GC,
+            q if q == q!("micropython") => tables::MICROPYTHON,
+            q if q == q!("builtins") => return Some(Kind::Builtins),
+            q if board::is_module(q) => return Some(Kind::Board),
+            _ => return ext_module(vm, name),
+        };
+        return Some(if alias { Kind::Alias } else { Kind::Table(t) });
+    }
+    ext_module(vm, name)
+}
+
+/// The slot of the firmware-registered module named `name`.
+fn ext_module(vm: &Vm, name: &[u8]) -> Option<Kind> {
+    vm.ext_modules
+        .iter()
+        .position(|d| d.is_some_and(|d| d.name.as_bytes() == name))
+        .map(Kind::Ext)
 }
 
 /// A builtin module's `native` word for the hardware modules (table ids are below it).
@@ -114,6 +136,25 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
         Some(Some(kind)) => kind,
         _ => return Ok(None),
     };
+    if let Kind::Alias = kind {
+        // Import the module without its `u` and register it under both names.
+        vm.root(key)?;
+        let Some(r) = vm.str_ref(key) else {
+            return Ok(None);
+        };
+        let base = vm.new_str_from_ref(crate::obj::TypeId::STR, r, 1, usize::MAX)?;
+        vm.root(base)?;
+        let m = match vm.dict_get(vm.modules, base)? {
+            Some(m) => m,
+            None => match builtin_module(vm, base)? {
+                Some(m) => m,
+                None => return Ok(None),
+            },
+        };
+        vm.root(m)?;
+        vm.dict_set(vm.modules, key, m)?;
+        return Ok(Some(m));
+    }
     if matches!(kind, Kind::Board) && !board::available(vm) {
         return Ok(None);
     }
@@ -144,7 +185,7 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
         Kind::Table(tables::MATH) => math::init(vm, m)?,
         // Functions come from the table, hardware attributes from the board and static
         // tables ([`module_attr`]).
-        Kind::Table(_) | Kind::Board => {}
+        Kind::Table(_) | Kind::Board | Kind::Alias => {}
         Kind::Errno => errno::init(vm, m)?,
         Kind::Builtins => {
             fill(vm, m, tables::BUILTINS)?;
