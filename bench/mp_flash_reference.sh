@@ -9,10 +9,12 @@
 #   minimum          ROM level MINIMUM, error reporting NORMAL
 #   core             ROM level CORE_FEATURES (sys, gc, micropython, math-less, struct,
 #                    collections, io, array, set, bytearray, str %), no float, no big ints
+#   core-none        core with error reporting NONE (no exception messages)
 #   core+default     core + double float (MicroPython's libm_dbl), mpz big ints, complex,
 #                    frozenset, memoryview, the str extras, all special methods, descriptors,
 #                    deque/OrderedDict, BytesIO, math's special functions, errno
-# `core` stands next to upyc's minimal features, `core+default` next to its default ones
+# `core` stands next to upyc's minimal features with error-text, `core-none` next to the
+# minimal features (no error-text), `core+default` next to its default ones
 # (upyc has no native collections/io/array/json: those are Python in runtime/pylib).
 #
 # Usage: bench/mp_flash_reference.sh [MICROPYTHON_CHECKOUT] [REF]
@@ -153,4 +155,5 @@ printf '%-16s %8s\n' configuration text
 build minimum-none MINIMUM NONE
 build minimum MINIMUM NORMAL
 build core CORE_FEATURES NORMAL
+build core-none CORE_FEATURES NONE
 build core+default CORE_FEATURES NORMAL default

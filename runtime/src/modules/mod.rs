@@ -49,6 +49,9 @@ enum Kind {
     Alias,
 }
 
+/// Out of line: the name lookup's locals stay out of the frames below
+/// [`builtin_module`] (a module's creation may collect, the deepest point of a program).
+#[inline(never)]
 fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
     // Builtin module names (but `struct`) are builtin qstrs: compare ids, not text. `sys`,
     // `time`, `struct`, `math` and `errno` also answer to a `u` prefix (see [`Kind::Alias`]).
@@ -129,31 +132,48 @@ pub fn table_names(vm: &Vm, m: Obj) -> &'static [NativeDef] {
         .unwrap_or(&[])
 }
 
+/// What [`alias_base`] found for `u` + a builtin module's name.
+enum AliasBase {
+    /// The module is already imported (now registered under the alias too).
+    Done(Obj),
+    /// Create the module named by this str (the name without its `u`), of this kind.
+    Create(Obj, Kind),
+}
+
+/// `u` + a builtin module's name (str `key`): the module without the `u`, or what to
+/// create. Out of line, so that its locals are not in [`builtin_module`]'s frame (a
+/// module's creation may collect, the deepest point of a program).
+#[inline(never)]
+fn alias_base(vm: &mut Vm, key: Obj) -> PyResult<Option<AliasBase>> {
+    vm.root(key)?;
+    let Some(r) = vm.str_ref(key) else {
+        return Ok(None);
+    };
+    let base = vm.new_str_from_ref(crate::obj::TypeId::STR, r, 1, usize::MAX)?;
+    vm.root(base)?;
+    if let Some(m) = vm.dict_get(vm.modules, base)? {
+        vm.dict_set(vm.modules, key, m)?;
+        return Ok(Some(AliasBase::Done(m)));
+    }
+    let kind = vm.str_ref(base).and_then(|r| classify(vm, vm.sbytes(r)));
+    Ok(kind.map(|k| AliasBase::Create(base, k)))
+}
+
 /// The builtin module named by str `key` (created and registered on first use), if there
 /// is one.
 pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
-    let kind = match vm.str_ref(key).map(|r| classify(vm, vm.sbytes(r))) {
-        Some(Some(kind)) => kind,
+    let (mut key, mut kind) = match vm.str_ref(key).map(|r| classify(vm, vm.sbytes(r))) {
+        Some(Some(kind)) => (key, kind),
         _ => return Ok(None),
     };
+    // For `u` + a name: the module is made under the name and also registered as `alias`.
+    let mut alias = Obj::NULL;
     if let Kind::Alias = kind {
-        // Import the module without its `u` and register it under both names.
-        vm.root(key)?;
-        let Some(r) = vm.str_ref(key) else {
-            return Ok(None);
-        };
-        let base = vm.new_str_from_ref(crate::obj::TypeId::STR, r, 1, usize::MAX)?;
-        vm.root(base)?;
-        let m = match vm.dict_get(vm.modules, base)? {
-            Some(m) => m,
-            None => match builtin_module(vm, base)? {
-                Some(m) => m,
-                None => return Ok(None),
-            },
-        };
-        vm.root(m)?;
-        vm.dict_set(vm.modules, key, m)?;
-        return Ok(Some(m));
+        match alias_base(vm, key)? {
+            Some(AliasBase::Done(m)) => return Ok(Some(m)),
+            Some(AliasBase::Create(base, k)) => (alias, key, kind) = (key, base, k),
+            None => return Ok(None),
+        }
     }
     if matches!(kind, Kind::Board) && !board::available(vm) {
         return Ok(None);
@@ -206,5 +226,8 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
         }
     }
     vm.dict_set(vm.modules, key, m)?;
+    if !alias.is_null() {
+        vm.dict_set(vm.modules, alias, m)?;
+    }
     Ok(Some(m))
 }
