@@ -45,27 +45,22 @@ enum Kind {
     Board,
     /// A module the firmware registered, in this slot.
     Ext(usize),
-    /// `u` + the name of one of the modules above: the same module object.
-    Alias,
 }
 
-/// Out of line: the name lookup's locals stay out of the frames below
-/// [`builtin_module`] (a module's creation may collect, the deepest point of a program).
+/// What module `name` stands for, and whether `name` is `u` + a builtin module's name
+/// (`sys`, `time`, `struct`, `math` and `errno` answer to one: the same module object).
+/// Out of line: the name lookup's locals stay out of the frames below [`builtin_module`]
+/// (a module's creation may collect, the deepest point of a program).
 #[inline(never)]
-fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
-    // Builtin module names (but `struct`) are builtin qstrs: compare ids, not text. `sys`,
-    // `time`, `struct`, `math` and `errno` also answer to a `u` prefix (see [`Kind::Alias`]).
+fn classify(vm: &Vm, name: &[u8]) -> Option<(Kind, bool)> {
+    // Builtin module names (but `struct`) are builtin qstrs: compare ids, not text.
     let (alias, base) = match name {
         [b'u', rest @ ..] => (true, rest),
         _ => (false, name),
     };
     #[cfg(feature = "struct")]
     if base == b"struct" {
-        return Some(if alias {
-            Kind::Alias
-        } else {
-            Kind::Table(tables::STRUCT)
-        });
+        return Some((Kind::Table(tables::STRUCT), alias));
     }
     if let Some(q) = crate::qstr::find_builtin(base, crate::qstr::hash_bytes(base)) {
         let t = match q {
@@ -73,25 +68,25 @@ fn classify(vm: &Vm, name: &[u8]) -> Option<Kind> {
             q if q == q!("time") => tables::TIME,
             #[cfg(feature = "float")]
             q if q == q!("math") => tables::MATH,
-            q if q == q!("errno") => return Some(if alias { Kind::Alias } else { Kind::Errno }),
+            q if q == q!("errno") => return Some((Kind::Errno, alias)),
             _ if alias => return ext_module(vm, name),
             q if q == q!("gc") => tables::GC,
             q if q == q!("micropython") => tables::MICROPYTHON,
-            q if q == q!("builtins") => return Some(Kind::Builtins),
-            q if board::is_module(q) => return Some(Kind::Board),
+            q if q == q!("builtins") => return Some((Kind::Builtins, false)),
+            q if board::is_module(q) => return Some((Kind::Board, false)),
             _ => return ext_module(vm, name),
         };
-        return Some(if alias { Kind::Alias } else { Kind::Table(t) });
+        return Some((Kind::Table(t), alias));
     }
     ext_module(vm, name)
 }
 
 /// The slot of the firmware-registered module named `name`.
-fn ext_module(vm: &Vm, name: &[u8]) -> Option<Kind> {
+fn ext_module(vm: &Vm, name: &[u8]) -> Option<(Kind, bool)> {
     vm.ext_modules
         .iter()
         .position(|d| d.is_some_and(|d| d.name.as_bytes() == name))
-        .map(Kind::Ext)
+        .map(|slot| (Kind::Ext(slot), false))
 }
 
 /// A builtin module's `native` word for the hardware modules (table ids are below it).
@@ -132,49 +127,41 @@ pub fn table_names(vm: &Vm, m: Obj) -> &'static [NativeDef] {
         .unwrap_or(&[])
 }
 
-/// What [`alias_base`] found for `u` + a builtin module's name.
-enum AliasBase {
-    /// The module is already imported (now registered under the alias too).
-    Done(Obj),
-    /// Create the module named by this str (the name without its `u`), of this kind.
-    Create(Obj, Kind),
-}
-
-/// `u` + a builtin module's name (str `key`): the module without the `u`, or what to
-/// create. Out of line, so that its locals are not in [`builtin_module`]'s frame (a
-/// module's creation may collect, the deepest point of a program).
+/// For `u` + a builtin module's name (str `key`): `Ok(m)`, the module without the `u` when
+/// it is already imported (now registered under `key` too), else `Err(name)`, that name as
+/// a str, for the caller to create the module under. Out of line, so that its locals are
+/// not in [`builtin_module`]'s frame.
 #[inline(never)]
-fn alias_base(vm: &mut Vm, key: Obj) -> PyResult<Option<AliasBase>> {
+fn alias_base(vm: &mut Vm, key: Obj) -> PyResult<Result<Obj, Obj>> {
     vm.root(key)?;
-    let Some(r) = vm.str_ref(key) else {
-        return Ok(None);
-    };
+    let r = vm
+        .str_ref(key)
+        .unwrap_or(crate::obj::str::SRef::Static(b""));
     let base = vm.new_str_from_ref(crate::obj::TypeId::STR, r, 1, usize::MAX)?;
     vm.root(base)?;
     if let Some(m) = vm.dict_get(vm.modules, base)? {
         vm.dict_set(vm.modules, key, m)?;
-        return Ok(Some(AliasBase::Done(m)));
+        return Ok(Ok(m));
     }
-    let kind = vm.str_ref(base).and_then(|r| classify(vm, vm.sbytes(r)));
-    Ok(kind.map(|k| AliasBase::Create(base, k)))
+    Ok(Err(base))
 }
 
 /// The builtin module named by str `key` (created and registered on first use), if there
 /// is one.
 pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
-    let (mut key, mut kind) = match vm.str_ref(key).map(|r| classify(vm, vm.sbytes(r))) {
-        Some(Some(kind)) => (key, kind),
+    let (kind, is_alias) = match vm.str_ref(key).map(|r| classify(vm, vm.sbytes(r))) {
+        Some(Some(found)) => found,
         _ => return Ok(None),
     };
     // For `u` + a name: the module is made under the name and also registered as `alias`.
-    let mut alias = Obj::NULL;
-    if let Kind::Alias = kind {
+    let (key, alias) = if is_alias {
         match alias_base(vm, key)? {
-            Some(AliasBase::Done(m)) => return Ok(Some(m)),
-            Some(AliasBase::Create(base, k)) => (alias, key, kind) = (key, base, k),
-            None => return Ok(None),
+            Ok(m) => return Ok(Some(m)),
+            Err(base) => (base, key),
         }
-    }
+    } else {
+        (key, Obj::NULL)
+    };
     if matches!(kind, Kind::Board) && !board::available(vm) {
         return Ok(None);
     }
@@ -205,7 +192,7 @@ pub fn builtin_module(vm: &mut Vm, key: Obj) -> PyResult<Option<Obj>> {
         Kind::Table(tables::MATH) => math::init(vm, m)?,
         // Functions come from the table, hardware attributes from the board and static
         // tables ([`module_attr`]).
-        Kind::Table(_) | Kind::Board | Kind::Alias => {}
+        Kind::Table(_) | Kind::Board => {}
         Kind::Errno => errno::init(vm, m)?,
         Kind::Builtins => {
             fill(vm, m, tables::BUILTINS)?;
