@@ -5,7 +5,7 @@
 #   baseline  the board support alone (semihosting console, exit, fault handlers);
 #   hello     baseline + runtime with its default features + programs/hello.py;
 #   minimal   hello built with --no-default-features (no float, complex, bigint, set,
-#             str-extra, struct, bytearray, error-text);
+#             str-extra, struct, bytearray, error-text, board);
 #   minimal+text  the same with the runtime's exception messages (feature error-text).
 # The runtime's share is hello - baseline (it includes the embedded .mpy, printed too).
 # With qemu-system-arm on PATH, each hello is also run and its stack peak (the firmware's
@@ -89,7 +89,7 @@ done
 mpy=$(ls -t "$FW/target/$TARGET/release/build"/upyc-firmware-*/out/hello.mpy 2>/dev/null | head -n 1)
 mpy_size=$( [ -n "$mpy" ] && wc -c < "$mpy" || echo "?")
 echo "hello.mpy embedded: $mpy_size bytes (part of each runtime share)"
-echo "features: default = float complex bigint set str-extra struct bytearray error-text;" \
+echo "features: default = float complex bigint set str-extra struct bytearray error-text board;" \
     "minimal = none (also: gc-stress, std)"
 
 for name in hello minimal minimal+text; do

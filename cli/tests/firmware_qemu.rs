@@ -143,21 +143,33 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 /// `Vm::raise_fmt` (the preallocated recursion error keeps its text in every build).
 const RUNTIME_MESSAGES: [&[u8]; 2] = [b"can't perform relative import", b"' object isn't iterable"];
 
+/// Text only the hardware modules print (feature `board`, off in the minimal build).
+const BOARD_TEXT: &[u8] = b"<DigitalInOut>";
+
 #[test]
 fn hello_cortex_m3_default_features() {
     let (_, elf) = check_with_elf("hello", "thumbv7m-none-eabi", &[], 0);
     for m in RUNTIME_MESSAGES {
         assert!(contains(&elf, m), "default features link the error texts");
     }
+    assert!(
+        contains(&elf, BOARD_TEXT),
+        "default features link the hardware modules"
+    );
 }
 
-/// The minimal build also leaves out the `error-text` feature: its messages are not linked.
+/// The minimal build also leaves out the `error-text` and `board` features: their texts are
+/// not linked.
 #[test]
 fn hello_cortex_m3_minimal_features() {
     let (_, elf) = check_with_elf("hello", "thumbv7m-none-eabi", &["--no-default-features"], 0);
     for m in RUNTIME_MESSAGES {
         assert!(!contains(&elf, m), "minimal build links the error texts");
     }
+    assert!(
+        !contains(&elf, BOARD_TEXT),
+        "minimal build links the hardware modules"
+    );
 }
 
 #[test]

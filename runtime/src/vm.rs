@@ -149,6 +149,7 @@ pub struct Vm<'h> {
     /// `micropython.heap_lock()` depth: allocation raises MemoryError while non-zero.
     pub(crate) heap_locked: usize,
     /// Board pins claimed by a live `DigitalInOut` (bit n: pin n).
+    #[cfg(feature = "board")]
     pub(crate) pins_claimed: u128,
     /// Frames of calls that returned (nothing references them any more), with their
     /// size in blocks: a call of the same size reuses one instead of allocating. Not a
@@ -256,6 +257,7 @@ impl<'h> Vm<'h> {
             steps: 0,
             opt_level: 0,
             heap_locked: 0,
+            #[cfg(feature = "board")]
             pins_claimed: 0,
             frame_cache: [(Obj::NULL, 0); FRAME_CACHE],
             n_frame_cache: 0,

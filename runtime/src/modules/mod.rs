@@ -8,6 +8,10 @@
 //! in the module's native table ([`module_attr`]), so an imported `time` costs a module
 //! object of three words, with no dict until one is needed ([`Vm::module_dict`]).
 
+#[cfg(feature = "board")]
+pub mod board;
+#[cfg(not(feature = "board"))]
+#[path = "board_off.rs"]
 pub mod board;
 pub mod errno;
 pub mod gc;
