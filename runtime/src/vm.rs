@@ -488,13 +488,7 @@ impl<'h> Vm<'h> {
     /// no message, and the text is not linked).
     #[cfg_attr(not(feature = "error-text"), inline(always))]
     pub(crate) fn raise(&mut self, t: TypeId, msg: &str) -> PyErr {
-        #[cfg(feature = "error-text")]
-        return self.raise_fmt(t, &[Fmt::S(msg)]);
-        #[cfg(not(feature = "error-text"))]
-        {
-            let _ = msg;
-            self.raise_empty(t)
-        }
+        self.raise_fmt(t, &[Fmt::S(msg)])
     }
 
     /// Raise a builtin exception type without arguments.
