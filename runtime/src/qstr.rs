@@ -208,8 +208,17 @@ pub const fn hash_bytes(b: &[u8]) -> usize {
         h = h.wrapping_mul(33) ^ b[i] as usize;
         i += 1;
     }
-    // Keep it a non-negative small int on every word size.
-    h &= usize::MAX >> 2;
+    // Keep it a non-negative small int on every word size. On 32-bit targets hashes are
+    // 16 bits, as MicroPython's (so the built-in table keeps two bytes per name); no dict
+    // on such a part comes near 65,536 keys.
+    #[cfg(target_pointer_width = "64")]
+    {
+        h &= usize::MAX >> 2;
+    }
+    #[cfg(not(target_pointer_width = "64"))]
+    {
+        h &= 0xffff;
+    }
     if h == 0 {
         1
     } else {
@@ -239,27 +248,48 @@ macro_rules! q {
     }};
 }
 
+/// A built-in name's hash as stored in [`HASHES`]: the whole hash on 64-bit hosts, two
+/// bytes on 32-bit targets (where [`hash_bytes`] is 16 bits).
+#[cfg(target_pointer_width = "64")]
+pub type HashWord = usize;
+/// A built-in name's hash as stored in [`HASHES`] (16 bits on 32-bit targets).
+#[cfg(not(target_pointer_width = "64"))]
+pub type HashWord = u16;
+
 /// Hashes of the static and runtime names, by id.
-pub static HASHES: [usize; N_BUILTIN] = build_hashes();
+static HASHES: [HashWord; N_BUILTIN] = build_hashes();
+
+/// The hash of built-in id `id` ([`hash_bytes`] of its text; 0 for ids without one).
+#[inline]
+pub fn builtin_hash(id: usize) -> usize {
+    // The conversion is from u16 on 32-bit targets.
+    #[allow(clippy::useless_conversion)]
+    HASHES.get(id).map_or(0, |&h| usize::from(h))
+}
 
 /// The ids of the static and runtime names (duplicated texts: the first id only), sorted by
-/// hash: [`find_builtin`] searches it by bisection (half the flash of a hash table).
+/// hash: on a host [`find_builtin`] searches it by bisection. A 32-bit target scans
+/// [`HASHES`] instead, as MicroPython scans its pool, and saves the table's flash (the
+/// lookup runs when a name is interned, not in the instruction loop).
+#[cfg(target_pointer_width = "64")]
 static BY_HASH: [u16; N_UNIQUE] = build_by_hash();
 
 /// Number of distinct built-in texts.
+#[cfg(target_pointer_width = "64")]
 const N_UNIQUE: usize = count_unique();
 
-const fn build_hashes() -> [usize; N_BUILTIN] {
-    let mut t = [0usize; N_BUILTIN];
+const fn build_hashes() -> [HashWord; N_BUILTIN] {
+    let mut t = [0; N_BUILTIN];
     let mut id = 1;
     while id < N_BUILTIN {
-        t[id] = hash_bytes(text_at(id));
+        t[id] = hash_bytes(text_at(id)) as HashWord;
         id += 1;
     }
     t
 }
 
 /// Whether an earlier id has the same text as `id`.
+#[cfg(target_pointer_width = "64")]
 const fn is_dup(id: usize) -> bool {
     let mut j = 1;
     while j < id {
@@ -271,6 +301,7 @@ const fn is_dup(id: usize) -> bool {
     false
 }
 
+#[cfg(target_pointer_width = "64")]
 const fn count_unique() -> usize {
     let mut n = 0;
     let mut id = 1;
@@ -283,6 +314,7 @@ const fn count_unique() -> usize {
     n
 }
 
+#[cfg(target_pointer_width = "64")]
 const fn build_by_hash() -> [u16; N_UNIQUE] {
     let hashes = build_hashes();
     let mut t = [0u16; N_UNIQUE];
@@ -305,11 +337,13 @@ const fn build_by_hash() -> [u16; N_UNIQUE] {
     t
 }
 
-/// Id of a static or runtime name with this text (`hash` is [`hash_bytes`] of it).
+/// Id of a static or runtime name with this text (`hash` is [`hash_bytes`] of it); of
+/// names with the same text, the first id.
+#[cfg(target_pointer_width = "64")]
 pub fn find_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
     let hash_of = |i: usize| {
         let id = BY_HASH.get(i).copied().unwrap_or(0) as usize;
-        HASHES.get(id).copied().unwrap_or(0)
+        builtin_hash(id)
     };
     // First entry with this hash, then every entry sharing it.
     let (mut lo, mut hi) = (0, BY_HASH.len());
@@ -331,6 +365,22 @@ pub fn find_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
     None
 }
 
+/// Id of a static or runtime name with this text (`hash` is [`hash_bytes`] of it); of
+/// names with the same text, the first id.
+#[cfg(not(target_pointer_width = "64"))]
+pub fn find_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
+    scan_builtin(b, hash)
+}
+
+/// [`find_builtin`] by scanning [`HASHES`] in id order (the 32-bit lookup; a host's tests
+/// check it against the bisection).
+#[cfg(any(test, not(target_pointer_width = "64")))]
+fn scan_builtin(b: &[u8], hash: usize) -> Option<Qstr> {
+    (1..N_BUILTIN)
+        .find(|&id| builtin_hash(id) == hash && builtin_text(Qstr(id as u16)) == Some(b))
+        .map(|id| Qstr(id as u16))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -347,8 +397,10 @@ mod tests {
             let found = find_builtin(t, hash_bytes(t)).unwrap();
             assert_eq!(builtin_text(found), Some(t));
             assert!(found.0 <= id);
+            assert_eq!(scan_builtin(t, hash_bytes(t)), Some(found));
         }
         assert_eq!(find_builtin(b"nope_nope", hash_bytes(b"nope_nope")), None);
+        assert_eq!(scan_builtin(b"nope_nope", hash_bytes(b"nope_nope")), None);
         assert_eq!(builtin_text(Qstr(DYN_BASE)), None);
     }
 }

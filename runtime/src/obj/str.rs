@@ -281,7 +281,7 @@ impl<'h> Vm<'h> {
         if o.is_qstr() {
             let q = o.qstr_value();
             if q.0 < DYN_BASE {
-                return qstr::HASHES.get(q.0 as usize).copied().unwrap_or(0);
+                return qstr::builtin_hash(q.0 as usize);
             }
             if q.0 >= crate::frozen::QSTR_BASE {
                 return self.frozen_qstr_hash(q);
