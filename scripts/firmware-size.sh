@@ -3,11 +3,16 @@
 # arm-none-eabi-size of three firmware ELFs (firmware/), each built twice: with the
 # firmware profile's opt-level "z" and with opt-level "s" (DESIGN.md's reference setting):
 #   baseline  the board support alone (semihosting console, exit, fault handlers);
-#   hello     baseline + runtime with its default features + programs/hello.py;
+#   hello     baseline + runtime with its default features (mpy-load included) + hello.mpy;
+#   frozen    the firmware's default: the same without mpy-load, running programs/hello.py
+#             from the frozen image of programs/ (the .mpy loader is not linked);
 #   minimal   hello built with --no-default-features (no float, complex, bigint, set,
-#             str-extra, struct, bytearray, error-text, board);
-#   minimal+text  the same with the runtime's exception messages (feature error-text).
-# The runtime's share is hello - baseline (it includes the embedded .mpy, printed too).
+#             str-extra, struct, bytearray, error-text, board, mpy-load: frozen only);
+#   minimal+load  minimal with the .mpy loader (as MicroPython's reference build, which
+#             loads .mpy: bench/mp_flash_reference.sh);
+#   minimal+text  minimal+load with the runtime's exception messages (feature error-text).
+# The runtime's share is text - baseline - the program data the binary embeds (hello.mpy,
+# or the frozen image of programs/); both are printed.
 # With qemu-system-arm on PATH, each hello is also run and its stack peak (the firmware's
 # stack painting) and heap use are printed. Also checks that core::fmt is not linked and
 # lists the largest symbols.
@@ -15,6 +20,7 @@
 # Usage: scripts/firmware-size.sh [TARGET] [TOP]
 #   TARGET  thumbv7m-none-eabi (default) or thumbv6m-none-eabi
 #   TOP     how many of the largest symbols to list (default 15)
+# OPTS="z" builds only with opt-level "z" (default "z s").
 # Needs Debian's rustc-web/cargo-web, rust-web-src, lld and binutils-arm-none-eabi
 # (docs: shared recipe cortex-m.md; CI's .ci/run installs them).
 set -eu
@@ -62,37 +68,49 @@ run_stats() {
     echo "stack peak $stack B, heap peak $heap B"
 }
 
-for opt in z s; do
+OPTS=${OPTS:-"z s"}
+NAMES="hello frozen minimal minimal+load minimal+text"
+for opt in $OPTS; do
     build $opt baseline baseline
-    build $opt hello hello
+    build $opt hello hello --features mpy-load
+    build $opt frozen hello
     build $opt minimal hello --no-default-features
-    build $opt minimal+text hello --no-default-features --features error-text
+    build $opt minimal+load hello --no-default-features --features mpy-load
+    build $opt minimal+text hello --no-default-features --features mpy-load,error-text
 done
 
+# The program data each build embeds: the newest hello.mpy and frozen image build.rs wrote.
+newest() { ls -t "$FW/target/$TARGET/release/build"/upyc-firmware-*/out/"$1" 2>/dev/null | head -n 1; }
+size_of() { f=$(newest "$1"); if [ -n "$f" ]; then wc -c < "$f"; else echo 0; fi; }
+mpy_size=$(size_of hello.mpy)
+image_size=$(size_of programs/upyc_frozen.bin)
+
 echo "target $TARGET, fat LTO (bytes; data+bss include the VM heap)"
-printf '%-38s %8s %6s %6s\n' firmware text data bss
-for opt in z s; do
+printf '%-40s %8s %6s %6s\n' firmware text data bss
+for opt in $OPTS; do
     set -- $(tdb "$OUT/$TARGET-$opt-baseline.elf")
     base_text=$1
-    printf '%-38s %8s %6s %6s\n' "opt-level $opt: baseline (no runtime)" "$1" "$2" "$3"
-    for name in hello minimal minimal+text; do
+    printf '%-40s %8s %6s %6s\n' "opt-level $opt: baseline (no runtime)" "$1" "$2" "$3"
+    for name in $NAMES; do
         set -- $(tdb "$OUT/$TARGET-$opt-$name.elf")
-        label="opt-level $opt: hello, default features"
-        [ "$name" = minimal ] && label="opt-level $opt: hello, minimal features"
-        [ "$name" = minimal+text ] && label="opt-level $opt: minimal + error-text"
-        printf '%-38s %8s %6s %6s   runtime share: %s  %s\n' "$label" "$1" "$2" "$3" \
-            "$(($1 - base_text))" "$(run_stats "$OUT/$TARGET-$opt-$name.elf")"
+        case $name in
+            hello) label="default features (mpy-load)"; data=$mpy_size ;;
+            frozen) label="default, frozen only"; data=$image_size ;;
+            minimal) label="minimal, frozen only"; data=$image_size ;;
+            minimal+load) label="minimal + mpy-load"; data=$mpy_size ;;
+            *) label="minimal + mpy-load + error-text"; data=$mpy_size ;;
+        esac
+        printf '%-40s %8s %6s %6s   runtime share: %s  %s\n' "opt-level $opt: $label" \
+            "$1" "$2" "$3" "$(($1 - base_text - data))" "$(run_stats "$OUT/$TARGET-$opt-$name.elf")"
     done
 done
 
-# The newest hello.mpy that build.rs wrote.
-mpy=$(ls -t "$FW/target/$TARGET/release/build"/upyc-firmware-*/out/hello.mpy 2>/dev/null | head -n 1)
-mpy_size=$( [ -n "$mpy" ] && wc -c < "$mpy" || echo "?")
-echo "hello.mpy embedded: $mpy_size bytes (part of each runtime share)"
-echo "features: default = float complex bigint set str-extra struct bytearray error-text board;" \
-    "minimal = none (also: gc-stress, std)"
+echo "program data excluded from each share: hello.mpy $mpy_size bytes," \
+    "frozen image of programs/ $image_size bytes"
+echo "features: default = float complex bigint set str-extra struct bytearray error-text board" \
+    "mpy-load; minimal = none (also: gc-stress, std)"
 
-for name in hello minimal minimal+text; do
+for name in $NAMES; do
     elf="$OUT/$TARGET-z-$name.elf"
     fmt=$(arm-none-eabi-nm -S -C "$elf" | grep -E ' core::fmt::|<core::fmt::' || true)
     if [ -z "$fmt" ]; then

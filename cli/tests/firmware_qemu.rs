@@ -146,6 +146,12 @@ const RUNTIME_MESSAGES: [&[u8]; 2] = [b"can't perform relative import", b"' obje
 /// Text only the hardware modules print (feature `board`, off in the minimal build).
 const BOARD_TEXT: &[u8] = b"<DigitalInOut>";
 
+/// A message only the `.mpy` loader has (feature `mpy-load`, off in the firmware's default:
+/// its programs run from frozen images).
+const LOADER_TEXT: &[u8] = b"native code in .mpy unsupported";
+
+/// The firmware's default features: `hello` runs its module of the frozen image of
+/// `programs/`, and the `.mpy` loader is not linked.
 #[test]
 fn hello_cortex_m3_default_features() {
     let (_, elf) = check_with_elf("hello", "thumbv7m-none-eabi", &[], 0);
@@ -156,6 +162,22 @@ fn hello_cortex_m3_default_features() {
         contains(&elf, BOARD_TEXT),
         "default features link the hardware modules"
     );
+    assert!(
+        !contains(&elf, LOADER_TEXT),
+        "frozen-only firmware links the .mpy loader"
+    );
+}
+
+/// With feature `mpy-load`, `hello` loads the `.mpy` build.rs compiled, in place from flash.
+#[test]
+fn hello_cortex_m3_loads_mpy() {
+    let (_, elf) = check_with_elf(
+        "hello",
+        "thumbv7m-none-eabi",
+        &["--features", "mpy-load"],
+        0,
+    );
+    assert!(contains(&elf, LOADER_TEXT), "mpy-load links the loader");
 }
 
 /// The minimal build also leaves out the `error-text` and `board` features: their texts are
@@ -177,10 +199,10 @@ fn hello_cortex_m0() {
     check("hello", "thumbv6m-none-eabi", &[], 0);
 }
 
-/// An uncaught exception: MicroPython's traceback on stderr, exit status 1.
+/// An uncaught exception: MicroPython's traceback on stderr, exit status 1; from the frozen
+/// image and from the `.mpy`.
 #[test]
 fn uncaught_exception_cortex_m3() {
-    let stderr = check("uncaught", "thumbv7m-none-eabi", &[], 1);
     let source = std::fs::read_to_string(firmware_dir().join("programs/uncaught.py"))
         .unwrap_or_else(|e| panic!("programs/uncaught.py: {e}"));
     // Line numbers of the three frames, innermost last, found in the source.
@@ -202,10 +224,13 @@ fn uncaught_exception_cortex_m3() {
         line_of("print(\"checked\", check(i))"),
         line_of("raise ValueError(\"too big: %d\" % x)"),
     );
-    assert!(
-        stderr.contains(&traceback),
-        "expected traceback:\n{traceback}\ngot stderr:\n{stderr}"
-    );
+    for features in [&[][..], &["--features", "mpy-load"]] {
+        let stderr = check("uncaught", "thumbv7m-none-eabi", features, 1);
+        assert!(
+            stderr.contains(&traceback),
+            "{features:?}: expected traceback:\n{traceback}\ngot stderr:\n{stderr}"
+        );
+    }
 }
 
 /// The RAM budget of the 8 KB part (issue 5): data + bss + measured stack peak.

@@ -1,7 +1,8 @@
 //! Board support shared by the firmware binaries: console output, exit status, panic and
 //! fault handlers, and the stack-use measurement, all over ARM semihosting (QEMU's
 //! `-semihosting-config enable=on,target=native`); and [`run_program`], which boots
-//! upyc-runtime on a static heap and runs one `.mpy` (the `src/bin/*.rs` programs).
+//! upyc-runtime on a static heap and runs one program (the `src/bin/*.rs` programs): its
+//! `.mpy` with feature `mpy-load`, else its module in the frozen image of `programs/`.
 //!
 //! Nothing here formats with `core::fmt`: numbers are written by [`write_decimal`], so a
 //! binary's flash holds only what it uses (`scripts/firmware-size.sh` checks for
@@ -56,13 +57,27 @@ pub fn exit(code: i32) -> ! {
     }
 }
 
-/// Run `.mpy` bytes as `__main__` in a VM over `heap`, then exit: status 0 on success,
+/// What [`run_program`] runs as `__main__`: with feature `mpy-load`, `.mpy` bytes, loaded
+/// in place; without, a module of a frozen ROM image, run in place. One or the other, so
+/// that a binary links only the runtime's `.mpy` loader or only its frozen-image checks.
+#[derive(Clone, Copy)]
+pub enum Program {
+    /// `.mpy` bytes.
+    #[cfg(feature = "mpy-load")]
+    Mpy(&'static [u8]),
+    /// A module of a frozen image.
+    #[cfg(not(feature = "mpy-load"))]
+    Frozen(&'static [u8], &'static str),
+}
+
+/// Run `program` as `__main__` in a VM over `heap`, then exit: status 0 on success,
 /// 1 after an uncaught exception (its traceback, MicroPython's text, goes to stderr), a
-/// `SystemExit`'s own status. Heap and stack use are reported on stderr.
-pub fn run_program(mpy: &'static [u8], heap: Option<&'static mut [u8]>) -> ! {
+/// `SystemExit`'s own status, [`EXIT_BAD_IMAGE`] if a frozen image is refused. Heap and
+/// stack use are reported on stderr.
+pub fn run_program(program: Program, heap: Option<&'static mut [u8]>) -> ! {
     let mut console = Console::new();
     let code = match heap {
-        Some(heap) => exec(&mut console, mpy, heap),
+        Some(heap) => exec(&mut console, program, heap),
         None => EXIT_NO_VM,
     };
     console.flush();
@@ -160,13 +175,24 @@ fn report_ram(c: &mut Console, code: i32, stats: upyc_runtime::HeapStats) -> ! {
     exit(code)
 }
 
-fn exec(console: &mut Console, mpy: &'static [u8], heap: &'static mut [u8]) -> i32 {
+fn exec(console: &mut Console, program: Program, heap: &'static mut [u8]) -> i32 {
     let (code, stats) = {
         let mut slot = core::mem::MaybeUninit::uninit();
         let Some(vm) = start_vm(&mut slot, heap, console) else {
             return EXIT_NO_VM;
         };
-        let ok = vm.exec_mpy_static("__main__", mpy).is_ok();
+        let ok = match program {
+            #[cfg(feature = "mpy-load")]
+            Program::Mpy(mpy) => vm.exec_mpy_static("__main__", mpy).is_ok(),
+            #[cfg(not(feature = "mpy-load"))]
+            Program::Frozen(image, module) => {
+                let frozen = upyc_runtime::Frozen::from_static(image).ok();
+                if !frozen.is_some_and(|f| vm.set_frozen(f).is_ok()) {
+                    return EXIT_BAD_IMAGE;
+                }
+                vm.exec_frozen_as(module, "__main__").is_ok()
+            }
+        };
         let code = exit_status(vm, ok);
         (code, vm.heap_stats())
     };
@@ -355,6 +381,42 @@ macro_rules! board_main {
                 $crate::take_heap!($heap),
             )
         }
+    };
+}
+
+/// The `main` of a runtime demo: runs program `name` of `programs/` ([`run_program`]) on a
+/// heap of `HEAP_SIZE` bytes (`UPYC_FW_HEAP`): with feature `mpy-load` its `.mpy` (compiled
+/// by build.rs), else its module of the frozen image of `programs/`.
+#[macro_export]
+macro_rules! program_main {
+    ($name:literal) => {
+        include!(concat!(env!("OUT_DIR"), "/config.rs"));
+
+        #[cortex_m_rt::entry]
+        fn main() -> ! {
+            $crate::run_program($crate::program!($name), $crate::take_heap!(HEAP_SIZE))
+        }
+    };
+}
+
+/// Program `name` of `programs/` as a [`Program`]: its `.mpy`.
+#[cfg(feature = "mpy-load")]
+#[macro_export]
+macro_rules! program {
+    ($name:literal) => {
+        $crate::Program::Mpy(include_bytes!(concat!(env!("OUT_DIR"), "/", $name, ".mpy")))
+    };
+}
+
+/// Program `name` of `programs/` as a [`Program`]: its module in the frozen image.
+#[cfg(not(feature = "mpy-load"))]
+#[macro_export]
+macro_rules! program {
+    ($name:literal) => {
+        $crate::Program::Frozen(
+            include_bytes!(concat!(env!("OUT_DIR"), "/programs/upyc_frozen.bin")),
+            $name,
+        )
     };
 }
 

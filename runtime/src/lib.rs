@@ -31,6 +31,7 @@ pub mod builtins;
 pub mod frozen;
 pub mod gc;
 pub mod hal;
+#[cfg(feature = "mpy-load")]
 pub mod loader;
 pub mod modules;
 pub mod obj;
@@ -41,6 +42,7 @@ pub mod vm;
 
 pub use frozen::{Frozen, FrozenError};
 pub use gc::HeapStats;
+#[cfg(feature = "mpy-load")]
 pub use loader::LoadError;
 pub use obj::{Obj, TypeId};
 pub use qstr::Qstr;

@@ -14,8 +14,8 @@
 
 use crate::obj::{Obj, TypeId};
 use crate::qstr::Qstr;
-use crate::vm::{Fmt, Vm};
-use crate::{q, ModuleFile, PyResult};
+use crate::vm::{CallArgs, Fmt, FrameMode, Vm};
+use crate::{q, PyResult};
 
 /// Words of a module object (two heap blocks, as three would take).
 const MODULE_WORDS: usize = 4;
@@ -24,19 +24,6 @@ pub(crate) const MODULE_NATIVE: usize = 3;
 
 /// Longest module file path handed to the host.
 pub const MAX_PATH: usize = 256;
-
-/// What a directory of the search path holds for a module name.
-enum Found {
-    Nothing,
-    /// A module file (`.mpy` bytes of this size are ready).
-    Mpy(usize),
-    /// A source that failed to compile (an error text of this size is ready).
-    CompileError(usize),
-    /// A package directory with an `__init__` (its `.mpy` bytes are ready).
-    PackageInit(usize),
-    /// A package directory without `__init__`.
-    PackageDir,
-}
 
 impl<'h> Vm<'h> {
     /// A new module named `name` (a str object) with `__name__` set; not registered.
@@ -218,6 +205,7 @@ impl<'h> Vm<'h> {
 
     /// Import the module whose dotted name is str `key`; its last component starts at
     /// byte `last` (0 for a top-level module, whose `parent` is null).
+    #[cfg_attr(not(feature = "mpy-load"), allow(unused_variables))]
     fn import_one(&mut self, key: Obj, last: usize, parent: Obj) -> PyResult<Obj> {
         self.root(key)?;
         if let Some(m) = self.dict_get(self.modules, key)? {
@@ -231,180 +219,36 @@ impl<'h> Vm<'h> {
                 return Ok(m);
             }
         }
-        // Search paths: the parent's __path__, or sys.path.
-        let paths = if parent.is_null() {
-            self.sys_path
-        } else {
-            let g = self.module_globals(parent);
-            match (!g.is_null())
-                .then(|| self.dict_get_q(g, q!("__path__")))
-                .flatten()
-            {
-                Some(p) => self.new_list(&[p])?,
-                None => return Err(self.no_module(key)),
-            }
-        };
-        self.root(paths)?;
-        let mut i = 0;
-        while i < self.list_len(paths) {
-            let p = self.list_get(paths, i);
-            i += 1;
-            match self.find_in_dir(p, key, last) {
-                Found::Nothing => {}
-                found => return self.load_found(found, key, last, parent, p),
-            }
+        // Then the host's files: sys.path, or the parent's __path__.
+        #[cfg(feature = "mpy-load")]
+        if let Some(m) = self.import_from_files(key, last, parent)? {
+            return Ok(m);
         }
         Err(self.no_module(key))
     }
 
-    /// Ask the host for module `key[last..]` in directory `dir` (a str). The path buffer
-    /// lives only in this frame.
-    #[inline(never)]
-    fn find_in_dir(&mut self, dir: Obj, key: Obj, last: usize) -> Found {
-        let mut path = [0u8; MAX_PATH];
-        let n = match self.module_path(&mut path, dir, key, last) {
-            Some(n) => n,
-            None => return Found::Nothing,
-        };
-        let Ok(ps) = core::str::from_utf8(&path[..n]) else {
-            return Found::Nothing;
-        };
-        match self.host.find_module(ps) {
-            ModuleFile::NotFound => Found::Nothing,
-            ModuleFile::Mpy(size) => Found::Mpy(size),
-            ModuleFile::CompileError(size) => Found::CompileError(size),
-            ModuleFile::Package => {
-                // The package's `__init__`, if it has one, else the bare package.
-                let init = b"/__init__";
-                if n + init.len() <= MAX_PATH {
-                    path[n..n + init.len()].copy_from_slice(init);
-                    if let Ok(ips) = core::str::from_utf8(&path[..n + init.len()]) {
-                        match self.host.find_module(ips) {
-                            ModuleFile::Mpy(size) => return Found::PackageInit(size),
-                            ModuleFile::CompileError(size) => return Found::CompileError(size),
-                            _ => {}
-                        }
-                    }
-                }
-                Found::PackageDir
-            }
-        }
-    }
-
-    /// Write `dir/` + `key[last..]` into `path`; its length, or `None` if too long.
-    fn module_path(
-        &self,
-        path: &mut [u8; MAX_PATH],
-        dir: Obj,
-        key: Obj,
-        last: usize,
-    ) -> Option<usize> {
-        let pb = self.str_bytes(dir);
-        let lb = self.str_bytes(key).get(last..)?;
-        let mut n = pb.len();
-        let slash = usize::from(!pb.is_empty() && pb[n - 1] != b'/');
-        if n + slash + lb.len() > MAX_PATH {
-            return None;
-        }
-        path[..n].copy_from_slice(pb);
-        path[n..n + slash].copy_from_slice(&b"/"[..slash]);
-        n += slash;
-        path[n..n + lb.len()].copy_from_slice(lb);
-        Some(n + lb.len())
-    }
-
-    /// Load what [`Vm::find_in_dir`] found for `key` in directory `dir`.
-    fn load_found(
-        &mut self,
-        found: Found,
-        key: Obj,
-        last: usize,
-        parent: Obj,
-        dir: Obj,
-    ) -> PyResult<Obj> {
-        match found {
-            Found::Mpy(size) => self.load_module_file(key, size, Obj::NULL),
-            Found::CompileError(size) => Err(self.compile_error(size)),
-            Found::PackageInit(size) => {
-                let pathstr = self.package_path(dir, key, last)?;
-                self.root(pathstr)?;
-                self.load_module_file(key, size, pathstr)
-            }
-            _ => {
-                // A package directory without `__init__`.
-                let pathstr = self.package_path(dir, key, last)?;
-                self.root(pathstr)?;
-                let m = self.new_module(key)?;
-                self.root(m)?;
-                let g = self.module_globals(m);
-                self.dict_set(g, Obj::qstr(q!("__path__")), pathstr)?;
-                self.dict_set(self.modules, key, m)?;
-                if !parent.is_null() {
-                    let r = self
-                        .str_ref(key)
-                        .unwrap_or(crate::obj::str::SRef::Static(b""));
-                    let name = self.new_str_from_ref(TypeId::STR, r, last, usize::MAX)?;
-                    let lq = self.intern_obj(name)?;
-                    let pg = self.module_globals(parent);
-                    self.dict_set(pg, Obj::qstr(lq), m)?;
-                }
-                Ok(m)
-            }
-        }
-    }
-
-    /// The directory of package `key[last..]` in `dir`, as a new str (its `__path__`).
-    #[inline(never)]
-    fn package_path(&mut self, dir: Obj, key: Obj, last: usize) -> PyResult<Obj> {
-        let mut path = [0u8; MAX_PATH];
-        let n = self.module_path(&mut path, dir, key, last).unwrap_or(0);
-        self.new_str(&path[..n])
-    }
-
-    fn no_module(&mut self, key: Obj) -> crate::PyErr {
+    pub(crate) fn no_module(&mut self, key: Obj) -> crate::PyErr {
         self.raise_fmt(
             TypeId::IMPORT_ERROR,
             &[Fmt::S("no module named '"), Fmt::O(key), Fmt::S("'")],
         )
     }
 
-    fn compile_error(&mut self, size: usize) -> crate::PyErr {
-        let o = match self.alloc_str(TypeId::STR, size) {
-            Ok(o) => o,
-            Err(e) => return e,
-        };
-        let n = self
-            .host
-            .read_module(self.heap.bytes_mut(Vm::str_data(o), size));
-        self.heap.set(o, 2, n.min(size));
-        self.str_finish(o);
-        let mark = self.roots_mark();
-        let _ = self.root(o);
-        let e = match crate::obj::exception::new(self, Obj::type_obj(TypeId::SYNTAX_ERROR), &[o]) {
-            Ok(e) => self.raise_obj(e),
-            Err(e) => e,
-        };
-        self.unroot_to(mark);
-        e
+    /// Run a module function (a loaded or frozen module's top-level code) with the module's globals as locals.
+    pub fn exec_code(&mut self, f: Obj, m: Obj) -> PyResult<Obj> {
+        let g = self.module_globals(m);
+        let frame = self.new_frame(f, &CallArgs::slice(&[]))?;
+        self.heap.set_obj(frame, crate::vm::F_LOCALS, g);
+        self.push_frame(frame, FrameMode::Native, Obj::NULL)?;
+        self.execute()
     }
 
-    /// Read the `.mpy` the host found into the heap, create the module, run it.
-    fn load_module_file(&mut self, key: Obj, size: usize, pkg_path: Obj) -> PyResult<Obj> {
-        let data = self.alloc_str(TypeId::BYTES, size)?;
-        let n = self
-            .host
-            .read_module(self.heap.bytes_mut(Vm::str_data(data), size));
-        self.heap.set(data, 2, n.min(size));
-        self.root(data)?;
-        let m = self.new_module(key)?;
-        self.root(m)?;
-        if !pkg_path.is_null() {
-            let g = self.module_globals(m);
-            self.dict_set(g, Obj::qstr(q!("__path__")), pkg_path)?;
-        }
-        self.dict_set(self.modules, key, m)?;
-        let r = self.exec_mpy_in(m, data);
-        self.finish_import(key, m, r)
+    /// `exec`/`eval` without the loader (feature `mpy-load`): nothing can run compiled
+    /// source, as on a host without a compiler.
+    #[cfg(not(feature = "mpy-load"))]
+    pub(crate) fn exec_source(&mut self, src: Obj, globals: Obj, locals: Obj) -> PyResult<Obj> {
+        let _ = (src, globals, locals);
+        Err(self.raise(TypeId::NOT_IMPLEMENTED_ERROR, "compiler not available"))
     }
 
     /// End the import of module `m` (registered in `sys.modules` under `key`) whose body
