@@ -1,16 +1,18 @@
 //! upyc-runtime: a `no_std`, no-`alloc` MicroPython virtual machine.
 //!
 //! [`Vm::new`] takes the heap buffer (everything the VM allocates lives in it), a
-//! [`Config`] and a [`Host`] (console, clock, module files). [`Vm::load`] /
-//! [`Vm::load_static`] load a `.mpy` v6.3 file ([`loader`]) and [`Vm::exec_module`] runs it
-//! with MicroPython's semantics ([`vm`], [`runtime`], [`obj`], [`builtins`]).
+//! [`Config`] and a [`Host`] (console, clock, module files). `Vm::exec_mpy` /
+//! `Vm::exec_mpy_static` load a `.mpy` v6.3 file (`loader`, feature `mpy-load`) and
+//! [`Vm::set_frozen`] / [`Vm::exec_frozen_as`] run a frozen ROM image's modules, with
+//! MicroPython's semantics ([`vm`], [`runtime`], [`obj`], [`builtins`]).
 //!
 //! Module map (MicroPython file in brackets):
 //! - [`obj`]: the tagged value [`Obj`], heap object layouts, one module per type
 //!   (`py/obj*.c`);
 //! - [`gc`]: the block heap and mark-sweep collector (`py/gc.c`);
 //! - [`qstr`]: interned strings (`py/qstr.c`);
-//! - [`loader`]: `.mpy` loading (`py/persistentcode.c`, load half);
+//! - `loader` (feature `mpy-load`): `.mpy` loading (`py/persistentcode.c`, load half) and
+//!   imports of module files through the host (`py/builtinimport.c`'s file half);
 //! - [`frozen`]: frozen ROM images run in place (`tools/mpy-tool.py -f`'s output);
 //! - [`vm`]: the VM state and the bytecode dispatch loop (`py/vm.c`, `py/bc.c`);
 //! - [`runtime`]: operations on objects: attributes, calls, operators, iteration

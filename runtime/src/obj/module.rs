@@ -6,11 +6,11 @@
 //! module and a small int for a builtin one, naming where its other attributes come from
 //! ([`crate::modules::module_attr`]).
 //!
-//! Import order for a name: `sys.modules`; the builtin modules (`sys`, `gc`, `time`,
-//! `micropython`, `math`, and those registered with [`Vm::register_module`]); then each
-//! `sys.path` entry (or the parent package's `__path__`) through [`crate::Host`]: a
-//! `.mpy` file, a `.py` file the host compiles, or a package directory with an optional
-//! `__init__`.
+//! Import order for a name: `sys.modules`; the frozen image; the builtin modules (`sys`,
+//! `gc`, `time`, `micropython`, `math`, and those registered with [`Vm::register_module`]);
+//! then, with feature `mpy-load` (`crate::loader`), each `sys.path` entry (or the parent
+//! package's `__path__`) through [`crate::Host`]: a `.mpy` file, a `.py` file the host
+//! compiles, or a package directory with an optional `__init__`.
 
 use crate::obj::{Obj, TypeId};
 use crate::qstr::Qstr;
