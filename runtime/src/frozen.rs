@@ -1067,7 +1067,7 @@ impl<'h> Vm<'h> {
     /// A field of raw code `rc` (heap object or image record).
     #[inline]
     pub(crate) fn rc_int(&self, rc: Obj, f: usize) -> usize {
-        if rc.is_rom() {
+        if rc.is_rom() || !cfg!(feature = "mpy-load") {
             self.frozen_rc_field(rom_off(rc), f)
         } else {
             self.heap.get_int(rc, f)

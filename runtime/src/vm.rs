@@ -28,8 +28,15 @@ pub(crate) use dispatch::{F_FUN, F_LOCALS};
 /// Entries of the temporary-roots stack (each level of native code calling Python uses a
 /// few).
 pub const MAX_ROOTS: usize = if usize::BITS >= 64 { 384 } else { 64 };
-/// Read-only images registered with [`Vm::load_static`].
-pub const MAX_IMAGES: usize = if usize::BITS >= 64 { 8 } else { 4 };
+/// Read-only images: `.mpy` files given to `Vm::load_static` (feature `mpy-load`) and the
+/// frozen image; without the loader only the frozen one.
+pub const MAX_IMAGES: usize = if !cfg!(feature = "mpy-load") {
+    1
+} else if usize::BITS >= 64 {
+    8
+} else {
+    4
+};
 /// Native modules registered with [`Vm::register_module`].
 pub const MAX_EXT_MODULES: usize = if usize::BITS >= 64 { 8 } else { 4 };
 /// Frames of returned calls kept for reuse by the next calls (see [`Vm::frame_cache`]).

@@ -263,9 +263,11 @@ impl<'h> Vm<'h> {
         self.heap.set_obj(frame, F_AUX, gen);
     }
 
-    /// Where the bytecode of raw code `rc` lives.
+    /// Where the bytecode of raw code `rc` lives. (Only the loader makes heap raw codes:
+    /// without feature `mpy-load` every raw code is an image record, and the heap paths
+    /// here and in `rc_int`, `make_function` and LOAD_CONST_OBJ compile away.)
     pub(crate) fn code_of(&self, rc: Obj) -> Code {
-        if rc.is_rom() {
+        if rc.is_rom() || !cfg!(feature = "mpy-load") {
             let (img, base, len) = self.frozen_code(rc);
             return Code {
                 img,
@@ -311,7 +313,7 @@ impl<'h> Vm<'h> {
         if i >= c.len {
             return None;
         }
-        if c.img == HEAP {
+        if c.img == HEAP && cfg!(feature = "mpy-load") {
             self.heap.byte(c.base + i)
         } else {
             self.images.get(c.img)?.get(c.base + i).copied()
@@ -323,7 +325,7 @@ impl<'h> Vm<'h> {
         if start > end || end > c.len {
             return &[];
         }
-        if c.img == HEAP {
+        if c.img == HEAP && cfg!(feature = "mpy-load") {
             self.heap.bytes(c.base + start, end - start)
         } else {
             match self.images.get(c.img) {
@@ -705,7 +707,7 @@ impl<'h> Vm<'h> {
                 op::LOAD_CONST_OBJ => {
                     let i = self.read_uint(fs)?;
                     let consts = self.heap.get_obj(fs.ctx, fun::CTX_CONSTS);
-                    let o = if consts.is_rom() {
+                    let o = if consts.is_rom() || !cfg!(feature = "mpy-load") {
                         self.frozen_const(fs.ctx, consts, i)
                     } else if i < self.tuple_len(consts) {
                         Some(self.tuple_get(consts, i))
@@ -1669,7 +1671,7 @@ impl<'h> Vm<'h> {
             | SCOPE_FLAG_DEFKWARGS
             | SCOPE_FLAG_GENERATOR) as usize;
         #[cfg(target_pointer_width = "64")]
-        if !rc.is_rom() {
+        if !rc.is_rom() && cfg!(feature = "mpy-load") {
             if let Some(w) = self.heap.fields::<{ RC::WORDS }>(rc) {
                 let int = |i: usize| usize::from_ne_bytes(w[i]) >> 1;
                 let n_state = int(RC::N_STATE);
@@ -1722,7 +1724,7 @@ impl<'h> Vm<'h> {
         kwdefaults: Obj,
         closure: Obj,
     ) -> PyResult<Obj> {
-        let crc = if rc.is_rom() {
+        let crc = if rc.is_rom() || !cfg!(feature = "mpy-load") {
             match self.frozen_child(rc, child) {
                 Some(c) => c,
                 None => return Err(self.bad_code()),
