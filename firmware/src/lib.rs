@@ -176,27 +176,30 @@ fn report_ram(c: &mut Console, code: i32, stats: upyc_runtime::HeapStats) -> ! {
 }
 
 fn exec(console: &mut Console, program: Program, heap: &'static mut [u8]) -> i32 {
-    let (code, stats) = {
+    let run = {
         let mut slot = core::mem::MaybeUninit::uninit();
         let Some(vm) = start_vm(&mut slot, heap, console) else {
             return EXIT_NO_VM;
         };
-        let ok = match program {
+        let ran: Result<bool, upyc_runtime::FrozenError> = match program {
             #[cfg(feature = "mpy-load")]
-            Program::Mpy(mpy) => vm.exec_mpy_static("__main__", mpy).is_ok(),
+            Program::Mpy(mpy) => Ok(vm.exec_mpy_static("__main__", mpy).is_ok()),
             #[cfg(not(feature = "mpy-load"))]
-            Program::Frozen(image, module) => {
-                let frozen = upyc_runtime::Frozen::from_static(image).ok();
-                if !frozen.is_some_and(|f| vm.set_frozen(f).is_ok()) {
-                    return EXIT_BAD_IMAGE;
-                }
-                vm.exec_frozen_as(module, "__main__").is_ok()
-            }
+            Program::Frozen(image, module) => upyc_runtime::Frozen::from_static(image)
+                .and_then(|f| vm.set_frozen(f))
+                .map(|()| vm.exec_frozen_as(module, "__main__").is_ok()),
         };
-        let code = exit_status(vm, ok);
-        (code, vm.heap_stats())
+        ran.map(|ok| (exit_status(vm, ok), vm.heap_stats()))
     };
     console.flush();
+    let (code, stats) = match run {
+        Ok(r) => r,
+        Err(e) => {
+            console.stderr(e.message().as_bytes());
+            console.stderr(b"\n");
+            return EXIT_BAD_IMAGE;
+        }
+    };
     report(console, "heap: ", stats.total, " bytes");
     report(console, ", peak use ", stats.peak, "");
     report(console, ", ", stats.collections, " collections\n");

@@ -16,6 +16,12 @@
 //!
 //! Where we differ: the file must end exactly after the raw-code tree and strings must be
 //! UTF-8 (the reader's stricter checks); native code is rejected up front.
+//!
+//! Also here, since they only feed the loader: importing module files through the
+//! [`crate::Host`] (`Vm::import_from_files`: each `sys.path` directory or the parent's
+//! `__path__`, packages with or without `__init__`) and `exec`/`eval` of source the host
+//! compiles. The whole module is feature `mpy-load`; without it code runs only from a frozen
+//! image.
 
 use crate::obj::fun::{self, RC};
 use crate::obj::module::MAX_PATH;

@@ -234,7 +234,8 @@ impl<'h> Vm<'h> {
         )
     }
 
-    /// Run a module function (a loaded or frozen module's top-level code) with the module's globals as locals.
+    /// Run a module function (a loaded or frozen module's top-level code) with the module's
+    /// globals as locals.
     pub fn exec_code(&mut self, f: Obj, m: Obj) -> PyResult<Obj> {
         let g = self.module_globals(m);
         let frame = self.new_frame(f, &CallArgs::slice(&[]))?;
