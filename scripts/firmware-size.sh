@@ -1,6 +1,6 @@
 #!/bin/sh
 # Flash and RAM of upyc-runtime on a Cortex-M (release: fat LTO, one codegen unit), from
-# arm-none-eabi-size of three firmware ELFs (firmware/), each built twice: with the
+# arm-none-eabi-size of these firmware ELFs (firmware/), each built twice: with the
 # firmware profile's opt-level "z" and with opt-level "s" (DESIGN.md's reference setting):
 #   baseline  the board support alone (semihosting console, exit, fault handlers);
 #   hello     baseline + runtime with its default features (mpy-load included) + hello.mpy;
@@ -69,6 +69,7 @@ run_stats() {
 }
 
 OPTS=${OPTS:-"z s"}
+FIRST_OPT=${OPTS%% *}
 NAMES="hello frozen minimal minimal+load minimal+text"
 for opt in $OPTS; do
     build $opt baseline baseline
@@ -111,7 +112,7 @@ echo "features: default = float complex bigint set str-extra struct bytearray er
     "mpy-load; minimal = none (also: gc-stress, std)"
 
 for name in $NAMES; do
-    elf="$OUT/$TARGET-z-$name.elf"
+    elf="$OUT/$TARGET-$FIRST_OPT-$name.elf"
     fmt=$(arm-none-eabi-nm -S -C "$elf" | grep -E ' core::fmt::|<core::fmt::' || true)
     if [ -z "$fmt" ]; then
         echo "$name: core::fmt not linked"
@@ -125,6 +126,6 @@ for name in $NAMES; do
     echo "$name: core::panicking entry points linked: $panics (their message is never formatted)"
 done
 
-echo "largest symbols (hello, default features, opt-level z):"
-arm-none-eabi-nm --size-sort -S -C "$OUT/$TARGET-z-hello.elf" | grep -v ' [bB] ' | tail -n "$TOP" \
+echo "largest symbols (hello, default features, opt-level $FIRST_OPT):"
+arm-none-eabi-nm --size-sort -S -C "$OUT/$TARGET-$FIRST_OPT-hello.elf" | grep -v ' [bB] ' | tail -n "$TOP" \
     | while read -r _addr size _kind name; do printf '%8d  %s\n' "0x$size" "$name"; done

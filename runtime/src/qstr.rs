@@ -211,14 +211,11 @@ pub const fn hash_bytes(b: &[u8]) -> usize {
     // Keep it a non-negative small int on every word size. On 32-bit targets hashes are
     // 16 bits, as MicroPython's (so the built-in table keeps two bytes per name); no dict
     // on such a part comes near 65,536 keys.
-    #[cfg(target_pointer_width = "64")]
-    {
-        h &= usize::MAX >> 2;
-    }
-    #[cfg(not(target_pointer_width = "64"))]
-    {
-        h &= 0xffff;
-    }
+    h &= if usize::BITS >= 64 {
+        usize::MAX >> 2
+    } else {
+        0xffff
+    };
     if h == 0 {
         1
     } else {
