@@ -583,7 +583,7 @@ impl<'h> Vm<'h> {
             i += 1;
             match self.find_in_dir(p, key, last) {
                 Found::Nothing => {}
-                found => return self.load_found(found, key, last, parent, p).map(Some),
+                found => return self.load_found(found, key, last, p).map(Some),
             }
         }
         Ok(None)
@@ -646,14 +646,7 @@ impl<'h> Vm<'h> {
     }
 
     /// Load what [`Vm::find_in_dir`] found for `key` in directory `dir`.
-    fn load_found(
-        &mut self,
-        found: Found,
-        key: Obj,
-        last: usize,
-        parent: Obj,
-        dir: Obj,
-    ) -> PyResult<Obj> {
+    fn load_found(&mut self, found: Found, key: Obj, last: usize, dir: Obj) -> PyResult<Obj> {
         match found {
             Found::Mpy(size) => self.load_module_file(key, size, Obj::NULL),
             Found::CompileError(size) => Err(self.compile_error(size)),
@@ -671,15 +664,7 @@ impl<'h> Vm<'h> {
                 let g = self.module_globals(m);
                 self.dict_set(g, Obj::qstr(q!("__path__")), pathstr)?;
                 self.dict_set(self.modules, key, m)?;
-                if !parent.is_null() {
-                    let r = self
-                        .str_ref(key)
-                        .unwrap_or(crate::obj::str::SRef::Static(b""));
-                    let name = self.new_str_from_ref(TypeId::STR, r, last, usize::MAX)?;
-                    let lq = self.intern_obj(name)?;
-                    let pg = self.module_globals(parent);
-                    self.dict_set(pg, Obj::qstr(lq), m)?;
-                }
+                self.bind_in_parent(key, m)?;
                 Ok(m)
             }
         }
