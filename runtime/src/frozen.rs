@@ -880,6 +880,18 @@ impl<'a> Frozen<'a> {
         (0..self.n_modules).find(|&i| self.module(i).is_some_and(|m| m.name == name))
     }
 
+    /// Whether a module's dotted name starts with `name` + `.`: `name` is then a package
+    /// directory without `__init__`, which has no record of its own.
+    pub fn has_submodules(&self, name: &[u8]) -> bool {
+        (0..self.n_modules).any(|i| {
+            self.module(i).is_some_and(|m| {
+                m.name
+                    .strip_prefix(name)
+                    .is_some_and(|rest| rest.first() == Some(&b'.'))
+            })
+        })
+    }
+
     #[inline]
     fn u24_field(&self, r: usize, f: usize) -> usize {
         // One 4-byte read where the image goes on (it always does after a module record
@@ -1262,6 +1274,9 @@ impl<'h> Vm<'h> {
         };
         let idx = match f.find_module(self.str_bytes(name)) {
             Some(i) => i,
+            None if f.has_submodules(self.str_bytes(name)) => {
+                return self.frozen_namespace_package(key).map(Some)
+            }
             None => return Ok(None),
         };
         let Some(info) = f.module(idx) else {
@@ -1282,6 +1297,19 @@ impl<'h> Vm<'h> {
             self.exec_code(fun, m)
         });
         self.finish_import(key, m, res).map(Some)
+    }
+
+    /// A package directory of the image without `__init__` (as one on the host's files):
+    /// a module with `__path__` and no code, registered as `key` and bound in its parent.
+    #[inline(never)]
+    fn frozen_namespace_package(&mut self, key: Obj) -> PyResult<Obj> {
+        let m = self.new_module(key)?;
+        self.root(m)?;
+        let g = self.module_globals(m);
+        self.dict_set(g, Obj::qstr(q!("__path__")), key)?;
+        self.dict_set(self.modules, key, m)?;
+        self.bind_in_parent(key, m)?;
+        Ok(m)
     }
 
     /// The function object of a frozen module's top-level code, with the context (globals
