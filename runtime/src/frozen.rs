@@ -1275,7 +1275,7 @@ impl<'h> Vm<'h> {
         let idx = match f.find_module(self.str_bytes(name)) {
             Some(i) => i,
             None if f.has_submodules(self.str_bytes(name)) => {
-                return self.frozen_namespace_package(key).map(Some)
+                return self.new_namespace_package(key, key).map(Some)
             }
             None => return Ok(None),
         };
@@ -1297,19 +1297,6 @@ impl<'h> Vm<'h> {
             self.exec_code(fun, m)
         });
         self.finish_import(key, m, res).map(Some)
-    }
-
-    /// A package directory of the image without `__init__` (as one on the host's files):
-    /// a module with `__path__` and no code, registered as `key` and bound in its parent.
-    #[inline(never)]
-    fn frozen_namespace_package(&mut self, key: Obj) -> PyResult<Obj> {
-        let m = self.new_module(key)?;
-        self.root(m)?;
-        let g = self.module_globals(m);
-        self.dict_set(g, Obj::qstr(q!("__path__")), key)?;
-        self.dict_set(self.modules, key, m)?;
-        self.bind_in_parent(key, m)?;
-        Ok(m)
     }
 
     /// The function object of a frozen module's top-level code, with the context (globals

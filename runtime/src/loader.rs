@@ -659,13 +659,7 @@ impl<'h> Vm<'h> {
                 // A package directory without `__init__`.
                 let pathstr = self.package_path(dir, key, last)?;
                 self.root(pathstr)?;
-                let m = self.new_module(key)?;
-                self.root(m)?;
-                let g = self.module_globals(m);
-                self.dict_set(g, Obj::qstr(q!("__path__")), pathstr)?;
-                self.dict_set(self.modules, key, m)?;
-                self.bind_in_parent(key, m)?;
-                Ok(m)
+                self.new_namespace_package(key, pathstr)
             }
         }
     }

@@ -252,6 +252,21 @@ impl<'h> Vm<'h> {
         Err(self.raise(TypeId::NOT_IMPLEMENTED_ERROR, "compiler not available"))
     }
 
+    /// A package directory without `__init__` (on the host's files, or in the frozen
+    /// image): a module with `__path__` = `path` and no code, registered in `sys.modules`
+    /// as `key` and bound in its parent package. Out of line: its locals stay out of the
+    /// import frames.
+    #[inline(never)]
+    pub(crate) fn new_namespace_package(&mut self, key: Obj, path: Obj) -> PyResult<Obj> {
+        let m = self.new_module(key)?;
+        self.root(m)?;
+        let g = self.module_globals(m);
+        self.dict_set(g, Obj::qstr(q!("__path__")), path)?;
+        self.dict_set(self.modules, key, m)?;
+        self.bind_in_parent(key, m)?;
+        Ok(m)
+    }
+
     /// End the import of module `m` (registered in `sys.modules` under `key`) whose body
     /// ran with result `r`: a module that failed leaves `sys.modules` (its exception stays
     /// pending); one that ran is bound in its parent package.
